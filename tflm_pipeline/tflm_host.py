@@ -39,24 +39,19 @@ def run(model_bytes: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
     ``inputs[i]`` holds every example for model input ``i`` stacked on a leading axis; each
     example has the input's own shape (batch 1 included). Returns one stacked array per output.
     """
+    from .flatbuffer import parse
+
+    n_outputs = len(parse(model_bytes).main.outputs)
     interp = _interpreter(model_bytes)
-    n = len(inputs[0])
-    outs: list[list[np.ndarray]] = []
-    for k in range(n):
+    outs: list[list[np.ndarray]] = [[] for _ in range(n_outputs)]
+    for k in range(len(inputs[0])):
         for i, x in enumerate(inputs):
             interp.set_input(np.ascontiguousarray(x[k]), i)
         interp.invoke()
-        results = []
-        j = 0
-        while True:
-            try:
-                results.append(np.array(interp.get_output(j), copy=True))
-            except Exception:
-                break
-            j += 1
-        outs.append(results)
+        for j in range(n_outputs):
+            outs[j].append(np.array(interp.get_output(j), copy=True))
         interp.reset()
-    return [np.stack([o[j] for o in outs]) for j in range(len(outs[0]))]
+    return [np.stack(o) for o in outs]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,51 @@
+"""`tflm-deploy`: each command is one library call; user errors print one line and exit 1."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from .errors import PipelineError
+
+
+def _user_errors(fn):
+    """Turn a PipelineError into ``error: <one line>`` on stderr and exit status 1."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PipelineError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="tflm-pipeline")
+def main():
+    """Keras -> int8 TFLite -> compiled Cortex-M firmware, checked against TFLM."""
+
+
+@main.command()
+@click.argument("model", type=click.Path(exists=True))
+@click.option("--rep-data", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="An .npz with an array 'x' of representative float inputs.")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
+              help="Directory for model.tflite, model_data.cc/.h, resolver.h, report.json.")
+@click.option("--allow-float", is_flag=True, help="Accept float ops left in the converted graph.")
+@click.option("--fused-lstm", is_flag=True,
+              help="Keep LSTMs rolled (UNIDIRECTIONAL_SEQUENCE_LSTM) instead of unrolling them.")
+@_user_errors
+def convert(model, rep_data, output, allow_float, fused_lstm):
+    """Convert a Keras MODEL (.keras, .h5 or SavedModel folder) to full-integer int8."""
+    from .convert import convert_file
+
+    files = convert_file(model, rep_data, output, allow_float=allow_float, fused_lstm=fused_lstm)
+    for name, path in files.items():
+        click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
