@@ -29,8 +29,8 @@ class Split:
         y: int64 class indices into the dataset's ``class_names``, shape ``(n,)``.
         groups: who produced each example (subject id or speaker name), shape ``(n,)``, or None
             when the source does not record it.
-        lengths: valid time steps / samples of each example before padding or truncation,
-            shape ``(n,)``, or None for fixed-size data.
+        lengths: valid (non-padding) time steps / samples of each example, at most the fixed
+            length, shape ``(n,)``; None for data that is fixed-size at the source.
     """
 
     x: np.ndarray
