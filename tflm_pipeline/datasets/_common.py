@@ -109,3 +109,22 @@ def fit_length(x: np.ndarray, length: int, padding: str = "post",
         return x[:length] if truncating == "post" else x[n - length:]
     pad = np.zeros((length - n,) + x.shape[1:], dtype=x.dtype)
     return np.concatenate([x, pad] if padding == "post" else [pad, x])
+
+
+def group_split_mask(groups: np.ndarray, test_fraction: float, seed: int = 0) -> np.ndarray:
+    """Boolean mask of test examples such that no group (subject, speaker) is on both sides.
+
+    A random ``test_fraction`` of the distinct non-empty groups (rounded, at least one) goes to
+    test. Examples with an empty group ("" or -1: no speaker recorded, e.g. made silence) are
+    assigned one by one at the same rate. Same seed, same mask.
+    """
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    groups = np.asarray(groups)
+    empty = (groups == "") if groups.dtype.kind in "US" else (groups == -1)
+    rng = np.random.default_rng(seed)
+    names = rng.permutation(np.unique(groups[~empty]))
+    test_names = names[: max(1, int(round(len(names) * test_fraction)))] if len(names) else names
+    mask = np.isin(groups, test_names) & ~empty
+    mask[empty] = rng.random(int(empty.sum())) < test_fraction
+    return mask
