@@ -40,20 +40,22 @@ class Core:
     qemu_cpu: str                 # -cpu argument
     gcc_flags: tuple[str, ...]    # -mcpu/-mfpu/-mfloat-abi; startup.c enables the FPU (and MVE)
     ipc: float                    # exactly when these flags define __ARM_FP (__ARM_FEATURE_MVE)
+    renode_cpu: str               # cpuType of Renode's CPU.CortexM
 
 
 # QEMU's cortex-m7 has a double-precision FPU; the STM32F746 (below) only single precision.
-M3 = Core("Cortex-M3", "cortex-m3", ("-mcpu=cortex-m3", "-mfloat-abi=soft"), 0.8)
+M3 = Core("Cortex-M3", "cortex-m3", ("-mcpu=cortex-m3", "-mfloat-abi=soft"), 0.8, "cortex-m3")
 M4F = Core("Cortex-M4F", "cortex-m4",
-           ("-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"), 0.8)
+           ("-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"), 0.8, "cortex-m4f")
 M7 = Core("Cortex-M7", "cortex-m7",
-          ("-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"), 1.3)
+          ("-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"), 1.3, "cortex-m7")
 M7_SP = Core("Cortex-M7 (SP FPU)", "cortex-m7",
-             ("-mcpu=cortex-m7", "-mfpu=fpv5-sp-d16", "-mfloat-abi=hard"), 1.3)
+             ("-mcpu=cortex-m7", "-mfpu=fpv5-sp-d16", "-mfloat-abi=hard"), 1.3, "cortex-m7")
 M33 = Core("Cortex-M33", "cortex-m33",
-           ("-mcpu=cortex-m33", "-mfpu=fpv5-sp-d16", "-mfloat-abi=hard"), 0.9)
+           ("-mcpu=cortex-m33", "-mfpu=fpv5-sp-d16", "-mfloat-abi=hard"), 0.9, "cortex-m33")
 # GCC 12: -mcpu=cortex-m55 implies +mve.fp+fp.dp (__ARM_FEATURE_MVE == 3).
-M55 = Core("Cortex-M55", "cortex-m55", ("-mcpu=cortex-m55", "-mfloat-abi=hard"), 1.0)
+M55 = Core("Cortex-M55", "cortex-m55", ("-mcpu=cortex-m55", "-mfloat-abi=hard"), 1.0,
+           "cortex-m55")
 
 
 @dataclass(frozen=True)

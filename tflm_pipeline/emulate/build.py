@@ -24,13 +24,13 @@ from typing import Sequence
 from ..errors import DoesNotFitError, ToolchainError
 from . import protocol
 from .boards import Board
+from .kernels import KERNELS_DIR, kernel_library
 from .linker import FIRMWARE_DIR, MIN_STACK_BYTES, linker_script
 from .toolchain import require, require_newlib
 
 HARNESS_SOURCES = (FIRMWARE_DIR / "harness" / "main.c",
                    FIRMWARE_DIR / "boards" / "startup.c",
                    FIRMWARE_DIR / "boards" / "semihost.c")
-KERNELS_DIR = FIRMWARE_DIR / "kernels"
 CFLAGS = ("-mthumb", "-O2", "-std=c11", "-ffunction-sections", "-fdata-sections",
           "-Wall", "-Wextra", "-Werror")
 LDFLAGS = ("-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections")
@@ -51,11 +51,13 @@ class Firmware:
 
 
 def build_firmware(model_sources: dict[str, str], board: Board, workdir: Path,
-                   extra_sources: Sequence[Path] = (),
+                   extra_sources: Sequence[str | Path] = (),
+                   extra_include_dirs: Sequence[str | Path] = (),
                    min_stack_bytes: int = MIN_STACK_BYTES) -> Firmware:
     """Write ``model_sources`` (file name -> C text) into ``workdir`` and link them for ``board``.
 
-    Kernel sources (``firmware/kernels/src/*.c``) are compiled in whenever they exist.
+    The kernel library (``firmware/kernels/src/*.c``, see :mod:`.kernels`) is linked in
+    whenever it exists; ``extra_sources``/``extra_include_dirs`` add e.g. custom-op kernels.
     """
     gcc = require("arm-none-eabi-gcc")
     nm = require("arm-none-eabi-nm")
@@ -70,11 +72,14 @@ def build_firmware(model_sources: dict[str, str], board: Board, workdir: Path,
     script.write_text(linker_script(board, min_stack_bytes))
     elf = workdir / "firmware.elf"
 
-    sources = [*HARNESS_SOURCES, *sorted(model_dir.glob("*.c")),
-               *sorted((KERNELS_DIR / "src").glob("*.c")), *map(Path, extra_sources)]
-    includes = [model_dir, FIRMWARE_DIR / "boards", KERNELS_DIR / "include"]
-    cmd = [gcc, *board.core.gcc_flags, *CFLAGS, *(f"-I{d}" for d in includes),
-           *map(str, sources), *LDFLAGS, f"-Wl,-T,{script}", "-o", str(elf), *LIBS]
+    flags = (*board.core.gcc_flags, *CFLAGS)
+    kernels = kernel_library(flags)
+    sources = [*HARNESS_SOURCES, *sorted(model_dir.glob("*.c")), *map(Path, extra_sources)]
+    includes = [model_dir, FIRMWARE_DIR / "boards", KERNELS_DIR / "include",
+                *map(Path, extra_include_dirs)]
+    cmd = [gcc, *flags, *(f"-I{d}" for d in includes), *map(str, sources),
+           *([str(kernels)] if kernels else []), *LDFLAGS, f"-Wl,-T,{script}", "-o", str(elf),
+           *LIBS]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         _raise_build_error(proc.stderr, board, min_stack_bytes)

@@ -23,6 +23,7 @@ from .boards import Board, get_board
 from .build import build_firmware
 from .plugin import plugin_path
 from .qemu import run_qemu
+from .toolchain import require
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ OutputSpec = tuple[tuple[int, ...], np.dtype]
 
 def emulate(compiled_model_sources: dict[str, str], board: Board | str,
             inputs: list[np.ndarray], *, output_specs: Sequence[OutputSpec] | None = None,
-            extra_sources: Sequence[Path] = (), count_instructions: bool = True,
+            extra_sources: Sequence[str | Path] = (),
+            extra_include_dirs: Sequence[str | Path] = (), count_instructions: bool = True,
             progress: bool = False, timeout_s: float = 300.0) -> EmulationResult:
     """Build firmware for ``board`` around the compiled model and run it on ``inputs``.
 
@@ -69,10 +71,12 @@ def emulate(compiled_model_sources: dict[str, str], board: Board | str,
     temporary directory, so nothing partial is ever left behind.
     """
     board = get_board(board) if isinstance(board, str) else board
+    require("qemu-system-arm")  # before a build that would be wasted
     data, n = protocol.pack_inputs(inputs)
     with tempfile.TemporaryDirectory(prefix="tflm-emulate-") as tmp:
         work = Path(tmp)
-        firmware = build_firmware(compiled_model_sources, board, work / "build", extra_sources)
+        firmware = build_firmware(compiled_model_sources, board, work / "build",
+                                  extra_sources, extra_include_dirs)
         (work / protocol.IN_FILE).write_bytes(data)
         plugin = None
         if count_instructions:

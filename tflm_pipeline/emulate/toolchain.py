@@ -11,6 +11,7 @@ from ..errors import ToolchainError
 PACKAGES = {
     "arm-none-eabi-gcc": "gcc-arm-none-eabi",
     "arm-none-eabi-nm": "binutils-arm-none-eabi",
+    "arm-none-eabi-ar": "binutils-arm-none-eabi",
     "qemu-system-arm": "qemu-system-arm",
     "gcc": "gcc",
     "renode": "renode (not in Debian; see renode.io)",

@@ -10,7 +10,8 @@
  * marker's first instruction. At exit the counts are written to <file>, one per line.
  *
  * Exact as long as no block is left half-way inside the measured region (an exception or a
- * fault would do that; the harness takes neither between the markers). Single vCPU only. */
+ * fault would do that; the harness takes neither between the markers). Single vCPU only.
+ * Errors go to stderr: qemu_plugin_outs() only prints under -d plugin. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,7 @@ static void write_counts(qemu_plugin_id_t id, void *userdata)
     (void)userdata;
     FILE *f = fopen(out_path, "w");
     if (f == NULL) {
-        qemu_plugin_outs("insn_count: cannot write the counts file\n");
+        fputs("insn_count: cannot write the counts file\n", stderr);
         return;
     }
     for (size_t k = 0; k < n_counts; k++) {
@@ -110,13 +111,13 @@ TPL_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t
     for (int i = 0; i < argc; i++) {
         int bit = parse_arg(argv[i]);
         if (bit == 0) {
-            qemu_plugin_outs("insn_count: unknown argument; expected begin=, end=, out=\n");
+            fputs("insn_count: unknown argument; expected begin=, end=, out=\n", stderr);
             return -1;
         }
         seen |= bit;
     }
     if (seen != 7) {
-        qemu_plugin_outs("insn_count: begin=, end= and out= are all required\n");
+        fputs("insn_count: begin=, end= and out= are all required\n", stderr);
         return -1;
     }
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
