@@ -154,3 +154,17 @@ def test_missing_qemu_names_the_package(tmp_path, monkeypatch):
     with pytest.raises(ToolchainError, match=r"^qemu-system-arm not found on PATH; install "
                        r"the package qemu-system-arm$"):
         emulate(sources(), "mps2-an386", [examples(1)])
+
+
+@pytest.mark.parametrize("name, body", [
+    # single-precision VFP arithmetic faults (NOCP) unless startup enabled CP10/CP11
+    ("mps2-an386", "    volatile float f = (float)arena[0];\n    arena[60] = (uint8_t)(f * 1.5f);"),
+    ("stm32f746g-disco", "    volatile float f = (float)arena[0];\n    arena[60] = (uint8_t)(f * 1.5f);"),
+    ("mps2-an505", "    volatile float f = (float)arena[0];\n    arena[60] = (uint8_t)(f * 1.5f);"),
+    # an MVE instruction: the same CPACR bits enable MVE on the Cortex-M55
+    ("mps3-an547", '    __asm__ volatile("vdup.8 q0, %0" :: "r"(arena[0]) : "s0", "s1", "s2", "s3");'),
+])
+def test_startup_enables_fpu_and_mve(name, body):
+    x = examples(2)
+    result = emulate(with_invoke_body(body), name, [x], output_specs=SPECS)
+    np.testing.assert_array_equal(result.outputs[0], np.clip(2 * x.astype(int), -128, 127))
