@@ -10,7 +10,8 @@ Prepare (once, :func:`prepare`)::
 
     input_offset  = -input_zero_point
     output_offset =  output_zero_point
-    M_c = double(input_scale) * double(weight_scale_c) / double(output_scale)
+    M_c = double(input_scale) * double(weight_scale_c) / double(output_scale)   # per channel
+    M   = double(float(input_scale) * float(weight_scale)) / double(output_scale)  # per tensor
     (multiplier_c, shift_c) = QuantizeMultiplier(M_c)     # frexp, Q31 mantissa, round half away
     (act_min, act_max)      = CalculateActivationRangeQuantized(activation, output quant)
 
@@ -24,6 +25,10 @@ Eval (per batch row ``b``, output channel ``c``)::
 
 The wheel uses gemmlowp's double rounding (``TFLITE_SINGLE_ROUNDING`` is not defined): single
 rounding disagrees with it on about 4% of random inputs of a two-layer model.
+
+Levels: ``levels[c] = (p_c, n_c)`` are the int8 weight values of codes +1 and -1 in channel
+``c`` (1, 1 for TWN's stock form {-1, 0, 1}; TTQ learns p_c != n_c); since the accumulation is
+exact integer arithmetic, ``p_c * sum_{+} (x + off) - n_c * sum_{-} (x + off)`` equals the FC sum.
 
 Packed weights: row ``c`` holds ``ceil(K / 4)`` bytes; weight ``k`` sits in byte ``k // 4`` at
 bits ``2 * (k % 4)`` (little end first) as ``0b00 = 0``, ``0b01 = +1``, ``0b11 = -1``; ``0b10``
@@ -133,13 +138,18 @@ def prepare(*, in_features: int, out_features: int, input_scale: float, input_ze
             activation: int = ACT_NONE) -> TernaryFcParams:
     """Compute the op's parameters from tensor quantization (TFLM's Prepare, in Python)."""
     ws = np.asarray(weight_scales, np.float32).reshape(-1)
-    if ws.size == 1:
+    per_tensor = ws.size == 1
+    if per_tensor:
         ws = np.repeat(ws, out_features)
     if ws.size != out_features:
         raise ValueError(f"{ws.size} weight scales for {out_features} output channels")
     mults, shifts = [], []
     for s in ws:
-        m, sh = quantize_multiplier(float(np.float32(input_scale)) * float(s) / float(np.float32(output_scale)))
+        if per_tensor:   # GetQuantizedConvolutionMultipler: input * filter product in float
+            real = float(np.float32(input_scale) * np.float32(s)) / float(np.float32(output_scale))
+        else:            # PopulateConvolutionQuantizationParams: products in double
+            real = float(np.float32(input_scale)) * float(s) / float(np.float32(output_scale))
+        m, sh = quantize_multiplier(real)
         mults.append(m)
         shifts.append(sh)
     lo, hi = activation_range(activation, output_scale, output_zero_point)
@@ -162,10 +172,19 @@ def fully_connected(p: TernaryFcParams, x: np.ndarray, weights: np.ndarray,
     return np.clip(acc + p.output_offset, p.act_min, p.act_max).astype(np.int8)
 
 
+def ternary_weights(packed: np.ndarray, levels: np.ndarray, in_features: int) -> np.ndarray:
+    """The int8 weights ``[N, K]`` the packed op stands for: code +1 -> levels[c, 0], -1 ->
+    -levels[c, 1] (levels are 1, 1 for TWN)."""
+    codes = unpack(packed, in_features).astype(np.int32)
+    lv = np.asarray(levels, np.int8).reshape(-1, 2).astype(np.int32)
+    w = np.where(codes > 0, lv[:, :1], np.where(codes < 0, -lv[:, 1:], 0))
+    return w.astype(np.int8)
+
+
 def ternary_fc(p: TernaryFcParams, x: np.ndarray, packed: np.ndarray,
-               bias: np.ndarray | None) -> np.ndarray:
-    """TPL_TERNARY_FC: unpack the 2-bit codes, then exactly :func:`fully_connected`."""
-    return fully_connected(p, x, unpack(packed, p.in_features), bias)
+               bias: np.ndarray | None, levels: np.ndarray) -> np.ndarray:
+    """TPL_TERNARY_FC: decode the 2-bit codes, then exactly :func:`fully_connected`."""
+    return fully_connected(p, x, ternary_weights(packed, levels, p.in_features), bias)
 
 
 # --------------------------------------------------------------------------------------- packing

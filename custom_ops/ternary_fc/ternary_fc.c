@@ -25,7 +25,8 @@ int32_t tpl_ternary_fc_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
 }
 
 void tpl_ternary_fc(const tpl_ternary_fc_params_t *p, const int8_t *input,
-                    const uint8_t *packed_weights, const int32_t *bias, int8_t *output) {
+                    const uint8_t *packed_weights, const int32_t *bias, const int8_t *levels,
+                    int8_t *output) {
   const int32_t K = p->in_features;
   const int32_t N = p->out_features;
   const int32_t row_bytes = tpl_ternary_fc_row_bytes(K);
@@ -33,16 +34,18 @@ void tpl_ternary_fc(const tpl_ternary_fc_params_t *p, const int8_t *input,
     const int8_t *x = input + (int32_t)b * K;
     for (int32_t c = 0; c < N; ++c) {
       const uint8_t *w = packed_weights + (int32_t)c * row_bytes;
-      int32_t acc = 0;
+      int32_t sum_pos = 0;
+      int32_t sum_neg = 0;
       for (int32_t k = 0; k < K; ++k) {
         const uint32_t code = ((uint32_t)w[k >> 2] >> ((k & 3) * 2)) & 3u;
         const int32_t xv = (int32_t)x[k] + p->input_offset;
         if (code == 1u) {
-          acc += xv;
+          sum_pos += xv;
         } else if (code == 3u) {
-          acc -= xv;
+          sum_neg += xv;
         }
       }
+      int32_t acc = (int32_t)levels[2 * c] * sum_pos - (int32_t)levels[2 * c + 1] * sum_neg;
       if (bias != 0) {
         acc += bias[c];
       }

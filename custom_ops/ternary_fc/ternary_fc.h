@@ -4,14 +4,17 @@
  * wrapper ternary_fc_tflm.cc, or the project's ahead-of-time compiler) computes every field of
  * tpl_ternary_fc_params_t once; tpl_ternary_fc() is the inner loop only.
  *
- * Semantics (defined by reference.py, bit-exact with TFLM's int8 FULLY_CONNECTED on the
- * unpacked codes):
- *   acc = bias[c] + sum_k (x[b*K + k] + input_offset) * w[c][k]
+ * Semantics (defined by reference.py, bit-exact with TFLM's int8 FULLY_CONNECTED on the int8
+ * weights w[c][k] = code[c][k] == +1 ? levels[2c] : code[c][k] == -1 ? -levels[2c+1] : 0):
+ *   acc = bias[c] + levels[2c] * sum_{code=+1} (x[b*K+k] + input_offset)
+ *                 - levels[2c+1] * sum_{code=-1} (x[b*K+k] + input_offset)
+ *       = bias[c] + sum_k (x[b*K + k] + input_offset) * w[c][k]          (exact integers)
  *   acc = MultiplyByQuantizedMultiplier(acc, output_multiplier[c], output_shift[c])  (double rounding)
  *   y[b*N + c] = clamp(acc + output_offset, act_min, act_max)
  *
  * Packed layout: row c holds (K + 3) / 4 bytes; weight k is in byte k / 4 at bits 2 * (k % 4):
- * 0b00 = 0, 0b01 = +1, 0b11 = -1 (0b10 is never written).
+ * 0b00 = 0, 0b01 = +1, 0b11 = -1 (0b10 is never written). levels[2c], levels[2c+1] are the
+ * int8 magnitudes of codes +1 and -1 in channel c (1, 1 for TWN; TTQ learns two).
  */
 #ifndef TPL_TERNARY_FC_H_
 #define TPL_TERNARY_FC_H_
@@ -45,9 +48,10 @@ static inline int32_t tpl_ternary_fc_row_bytes(int32_t in_features) {
 /* TFLite's MultiplyByQuantizedMultiplier (gemmlowp double rounding). */
 int32_t tpl_ternary_fc_mbqm(int32_t x, int32_t multiplier, int32_t shift);
 
-/* y = requantize(bias + (x + input_offset) . unpack(packed)^T); bias may be NULL. */
+/* y = requantize(bias + (x + input_offset) . w^T); bias may be NULL, levels is [N][2]. */
 void tpl_ternary_fc(const tpl_ternary_fc_params_t *p, const int8_t *input,
-                    const uint8_t *packed_weights, const int32_t *bias, int8_t *output);
+                    const uint8_t *packed_weights, const int32_t *bias, const int8_t *levels,
+                    int8_t *output);
 
 #ifdef __cplusplus
 }

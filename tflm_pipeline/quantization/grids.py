@@ -135,7 +135,24 @@ def tf_fake_quant(w, bits: int = 8, depthwise: bool = False):
     return tf.reshape(q * s, tf.shape(w))
 
 
-def ste(w, wq):
-    """Straight-through estimator: forward ``wq``, backward identity to ``w``."""
+def ste(w, wq, grad_scale=None):
+    """Straight-through estimator: forward exactly ``wq``, backward ``grad_scale`` (1) to ``w``.
+
+    Written ``stop_gradient(wq) + g * (w - stop_gradient(w))`` so the forward value is ``wq``
+    bit for bit (``w - w`` is exactly 0), unlike the common ``w + stop_gradient(wq - w)``.
+    """
     tf = _tf()
-    return w + tf.stop_gradient(wq - w)
+    delta = w - tf.stop_gradient(w)
+    if grad_scale is not None:
+        delta = tf.stop_gradient(grad_scale) * delta
+    return tf.stop_gradient(wq) + delta
+
+
+def tf_snap_scale(a, qmax: int = INT8_QMAX):
+    """Snap a per-channel magnitude ``a`` so ``a / qmax`` round-trips through float32.
+
+    ``fl(fl(a / 127) * 127)``: TFLite's converter stores ``scale = fl(max|w| / 127)``; with ``a``
+    snapped, ``fl(scale * 127) == a`` again, so a ternary export recovers ``a`` exactly.
+    """
+    q = float(qmax)
+    return (a / q) * q
