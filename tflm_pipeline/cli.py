@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 
 import click
@@ -45,6 +46,33 @@ def convert(model, rep_data, output, allow_float, fused_lstm):
     files = convert_file(model, rep_data, output, allow_float=allow_float, fused_lstm=fused_lstm)
     for name, path in files.items():
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.option("--no-tflm", is_flag=True, help="Skip measuring TFLM's arena (no subprocess).")
+@_user_errors
+def inspect(model, as_json, no_tflm):
+    """Ops, MACs, tensors, weight bytes and arenas (TFLM's and ours) of a .tflite MODEL."""
+    from .inspection import format_table, inspect_model
+
+    info = inspect_model(model, measure_tflm=not no_tflm)
+    click.echo(json.dumps(info.to_dict(), indent=2) if as_json else format_table(info))
+
+
+@main.command(name="compile")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
+              help="Directory for model.c/.h and the kernel sources they need.")
+@_user_errors
+def compile_cmd(model, output):
+    """Compile a .tflite MODEL ahead of time to C for the tflm-pipeline runtime."""
+    from .compiler.export import compile_file
+
+    compiled, files = compile_file(model, output)
+    click.echo(f"wrote {len(files)} files to {output}: arena {compiled.arena_bytes:,} bytes, "
+               f"constants {compiled.constant_bytes:,} bytes, {compiled.macs:,} MACs")
 
 
 if __name__ == "__main__":

@@ -174,7 +174,7 @@ def parse(data: bytes, source: str = "model") -> Model:
         raise
     except Exception as exc:  # the generated bindings raise anything on truncated data
         raise CorruptModelError(
-            f"{source} is a corrupt or truncated TFLite flatbuffer ({type(exc).__name__}): "
+            f"{source} is a corrupt or truncated TFLite flatbuffer (unreadable at {len(data)} bytes): "
             "convert the model again") from None
     if not subgraphs:
         raise CorruptModelError(f"{source} holds no subgraph: convert the model again")

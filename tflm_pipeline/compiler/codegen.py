@@ -19,6 +19,8 @@ from ..flatbuffer import Model, Subgraph, Tensor
 from . import planner
 from .ops import REGISTRY, KernelCall, OpContext
 
+_WEIGHTED_OPS = {"FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV",
+                 "UNIDIRECTIONAL_SEQUENCE_LSTM"}
 KERNEL_DIR = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 
 
@@ -87,7 +89,18 @@ class ModelCompiler:
         return f"(void *)(arena + {macro})"
 
     # -- compilation -------------------------------------------------------------------------
+    def reject_float_model(self) -> None:
+        """A float (not fully quantized) model gets one clear error, not an op-level complaint."""
+        for op in self.graph.operators:
+            if op.name in _WEIGHTED_OPS and len(op.inputs) > 1 and op.inputs[1] >= 0:
+                w = self.graph.tensors[op.inputs[1]]
+                if w.dtype in ("FLOAT32", "FLOAT16"):
+                    raise UnsupportedOpError(
+                        f"this is a float model ({op.name} #{op.index} has {w.dtype.lower()} weights); "
+                        "convert it to full-integer int8 with `tflm-deploy convert`")
+
     def prepare_all(self) -> list[KernelCall]:
+        self.reject_float_model()
         unsupported = sorted({op.name for op in self.graph.operators if op.name not in REGISTRY})
         if unsupported:
             raise UnsupportedOpError(
