@@ -75,5 +75,44 @@ def compile_cmd(model, output):
                f"constants {compiled.constant_bytes:,} bytes, {compiled.macs:,} MACs")
 
 
+@main.command()
+@_user_errors
+def boards():
+    """List the boards `emulate` knows: core, clock, flash, RAM, QEMU machine."""
+    from .emulate.boards import board_rows
+
+    rows = board_rows()
+    keys = list(rows[0])
+    widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in keys}
+    click.echo("  ".join(k.ljust(widths[k]) for k in keys))
+    for r in rows:
+        click.echo("  ".join(r[k].ljust(widths[k]) for k in keys))
+
+
+@main.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@click.option("--board", required=True, help="Board name (see `tflm-deploy boards`).")
+@click.option("--inputs", type=click.Path(exists=True, dir_okay=False),
+              help=".npy with examples for the model's input (.npz with x0, x1... for several); "
+                   "floats are quantized with the input's scale. Default: random int8 vectors.")
+@click.option("--examples", default=10, show_default=True, help="Random examples when --inputs is not given.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random examples.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_user_errors
+def emulate(model, board, inputs, examples, seed, as_json):
+    """Build firmware for MODEL, run it on an emulated BOARD, compare with TFLM.
+
+    Exit status 0 only when every output is bit-exact and the program fits the board.
+    """
+    from .emulate.check import check_on_board, format_report, load_input_file
+
+    arrays = load_input_file(inputs) if inputs else None
+    report = check_on_board(model, board, arrays, examples=examples, seed=seed, progress=not as_json)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
+    if not report.ok:
+        click.echo(f"error: {report.reason}", err=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()
