@@ -73,6 +73,7 @@ def test_sizes_agree_with_arm_none_eabi_size(tmp_path):
     assert result.ram_bytes == firmware.static_ram_bytes + result.stack_bytes
     assert [round(ms, 9) for ms in result.estimated_ms()] == [
         round(n / (0.8 * 64 * 1000), 9) for n in result.instructions_per_inference]
+    assert result.latency_label().endswith("ms (estimate: 64 MHz, assumed IPC 0.8)")
 
 
 def test_too_much_flash_is_one_line_does_not_fit():

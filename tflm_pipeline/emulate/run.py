@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import click
 import numpy as np
 
 from ..errors import PipelineError, ToolchainError
@@ -51,6 +52,13 @@ class EmulationResult:
         """Per-inference latency estimate in ms at ``clock_mhz`` and ``assumed_ipc``."""
         return [n / (self.assumed_ipc * self.clock_mhz * 1000.0)
                 for n in self.instructions_per_inference]
+
+    def latency_label(self) -> str:
+        """Mean latency, labelled as the estimate it is, e.g. for a report table."""
+        ms = self.estimated_ms()
+        mean = sum(ms) / len(ms) if ms else float("nan")
+        return (f"~{mean:.3f} ms (estimate: {self.clock_mhz} MHz, assumed IPC "
+                f"{self.assumed_ipc:g})")
 
 
 OutputSpec = tuple[tuple[int, ...], np.dtype]
@@ -96,8 +104,6 @@ def emulate(compiled_model_sources: dict[str, str], board: Board | str,
 def _run_with_progress(board, elf, work, plugin, n, progress, timeout_s):
     if not progress:
         return run_qemu(board, elf, work, plugin=plugin, timeout_s=timeout_s)
-    import click
-
     with click.progressbar(length=n, label=f"{board.name}", file=click.get_text_stream("stderr")) as bar:
         def tick(text: str) -> None:
             bar.update(text.count(protocol.PROGRESS_CHAR))
@@ -108,8 +114,8 @@ def _check_exit(code: int, console: str, board: Board) -> None:
     """Map a non-zero exit to one line: the harness's own codes, else QEMU's last message."""
     if code == 0:
         return
-    lines = [ln for ln in console.replace(protocol.PROGRESS_CHAR * 2, "").splitlines() if ln.strip()]
-    last = lines[-1].strip(protocol.PROGRESS_CHAR) if lines else "no output"
+    lines = [ln.lstrip(protocol.PROGRESS_CHAR).strip() for ln in console.splitlines()]
+    last = next((ln for ln in reversed(lines) if ln), "no output")
     try:
         meaning = protocol.EXIT_MEANING[protocol.Exit(code)]
     except (ValueError, KeyError):
