@@ -14,6 +14,14 @@ from .hybrid_kronecker import check_dense_rows
 from .low_rank import build_low_rank_factors, check_rank, low_rank_matvec
 
 
+def dense_rows_for_compression(m: int, n: int, factor: float, rank: int = 1, bias: int = 0) -> int:
+    """The r whose HMD matrix of rank ``rank`` comes closest to ``factor`` times fewer parameters
+    than dense, counting ``bias`` extra values on both sides."""
+    dense = m * n + bias
+    return min(range(0, m - rank + 1),
+               key=lambda r: (abs(dense / (r * n + rank * (m - r + n) + bias) - factor), r))
+
+
 @register_matrix_kind
 class HMDMatrix(StructuredMatrix):
     """``W = [R ; U V]``. Options: ``dense_rows`` (r, None = m // 2), ``rank`` (k, default 1)."""

@@ -20,6 +20,22 @@ def check_dense_rows(r, owner: str) -> None:
         raise ValueError(f"{owner}: dense_rows must be a non-negative integer, got {r!r}")
 
 
+def default_dense_rows(m: int, n: int) -> int:
+    """The r in [m // 8, m // 4] whose HKP matrix has the fewest parameters (so that ``m - r``
+    factors well; a prime ``m - r`` would leave a near-dense Kronecker block)."""
+    lo, hi = m // 8, max(m // 8, m // 4)
+    return min(range(lo, min(hi, m - 1) + 1),
+               key=lambda r: (r * n + kronecker_factor_shapes(m - r, n).params, r))
+
+
+def dense_rows_for_compression(m: int, n: int, factor: float, bias: int = 0) -> int:
+    """The r whose HKP matrix (automatic factor shapes) comes closest to ``factor`` times fewer
+    parameters than dense, counting ``bias`` extra values on both sides."""
+    dense = m * n + bias
+    return min(range(0, m), key=lambda r: (abs(dense / (r * n + kronecker_factor_shapes(m - r, n).params + bias)
+                                               - factor), r))
+
+
 @register_matrix_kind
 class HybridKroneckerMatrix(StructuredMatrix):
     """``W = [R ; A kron B]``. Options: ``dense_rows`` (r), ``factor_shapes`` of the KP block."""
@@ -36,7 +52,7 @@ class HybridKroneckerMatrix(StructuredMatrix):
     def validate(self):
         r = self.options["dense_rows"]
         if r is None:
-            r = self.rows // 8
+            r = default_dense_rows(self.rows, self.cols)
         check_dense_rows(r, self.owner)
         if r >= self.rows:
             raise ValueError(
@@ -89,7 +105,8 @@ class HybridKroneckerDense(StructuredDense):
 
     Args:
         units: m, the output size.
-        dense_rows: r, rows of ``W`` kept unconstrained (``0 <= r < units``); None = ``units // 8``.
+        dense_rows: r, rows of ``W`` kept unconstrained (``0 <= r < units``); None = the r in
+            ``[units // 8, units // 4]`` with the fewest parameters.
         factor_shapes: shapes of the KP block (``m1 m2 = units - r``), or None for automatic.
         activation, use_bias, bias_initializer: as for ``Dense``.
 
