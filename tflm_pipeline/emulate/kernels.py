@@ -2,7 +2,8 @@
 
 Kernels do not depend on the model, so rebuilding them for every emulated run would only cost
 time (seconds per run). The archive is keyed by the compiler flags and the content of every
-kernel source and header, so editing a kernel rebuilds it. Linking an archive also pulls in only
+kernel source and header, so editing a kernel rebuilds it (and drops the archive of the previous
+revision for the same flags, so the cache does not grow with every edit). Linking an archive also pulls in only
 the kernels a model calls.
 """
 
@@ -30,13 +31,16 @@ def kernel_library(flags: tuple[str, ...]) -> Path | None:
         return None
     gcc = require("arm-none-eabi-gcc")
     headers = sorted((KERNELS_DIR / "include").rglob("*.h"))
-    key = hashlib.sha256(repr((gcc, flags)).encode())
+    flags_key = hashlib.sha256(repr((gcc, flags)).encode()).hexdigest()[:12]
+    content = hashlib.sha256()
     for path in sources + headers:
-        key.update(path.name.encode() + b"\0" + path.read_bytes())
-    target = cache_dir() / f"libtpl_kernels-{key.hexdigest()[:16]}.a"
+        content.update(path.name.encode() + b"\0" + path.read_bytes())
+    target = cache_dir() / f"libtpl_kernels-{flags_key}-{content.hexdigest()[:12]}.a"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f"libtpl_kernels-{flags_key}-*.a"):
+        stale.unlink(missing_ok=True)  # an older revision of the kernels for these flags
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         objects = [Path(tmp) / f"{src.stem}.o" for src in sources]
         cmds = [[gcc, *flags, f"-I{KERNELS_DIR / 'include'}", "-c", str(src), "-o", str(obj)]

@@ -35,6 +35,8 @@ def plugin_path() -> Path:
         return target
     gcc = require("gcc")
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob("insn_count-*.so"):
+        stale.unlink(missing_ok=True)  # built from an older revision of the plugin
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
     os.close(fd)
     try:
