@@ -114,5 +114,19 @@ def emulate(model, board, inputs, examples, seed, as_json):
         sys.exit(1)
 
 
+@main.command()
+@click.option("--output", "-o", default="demo_out", show_default=True, type=click.Path(file_okay=False))
+@click.option("--epochs", default=12, show_default=True)
+@click.option("--board", default="mps2-an386", show_default=True)
+@_user_errors
+def demo(output, epochs, board):
+    """Train on real activity data, convert, inspect and emulate: the whole pipeline."""
+    from .demo import run_demo
+
+    summary = run_demo(output, epochs=epochs, board=board)
+    if not (summary["bit_exact"] and summary["fits"]):
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

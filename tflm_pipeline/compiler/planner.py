@@ -30,10 +30,32 @@ def _align(x: int) -> int:
     return (x + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
 
 
+#: Placement orders tried; the plan with the smallest arena wins (ties: the first order).
+ORDERS = (
+    lambda b: (-b.size, b.first, str(b.key)),                       # largest first (TFLM's order)
+    lambda b: (-b.size * (b.last - b.first + 1), b.first, str(b.key)),  # largest area first
+    lambda b: (b.first, -b.size, str(b.key)),                       # in order of first use
+)
+
+
 def plan(buffers: list[Buffer]) -> int:
-    """Assign ``offset`` to each buffer; return the arena size in bytes."""
+    """Assign ``offset`` to each buffer; return the arena size in bytes.
+
+    Greedy placement is cheap, so several orders are tried and the smallest arena kept.
+    """
+    best_size, best_offsets = None, None
+    for order in ORDERS:
+        size = _place(buffers, order)
+        if best_size is None or size < best_size:
+            best_size, best_offsets = size, [b.offset for b in buffers]
+    for b, off in zip(buffers, best_offsets or []):
+        b.offset = off
+    return best_size or 0
+
+
+def _place(buffers: list[Buffer], order) -> int:
     placed: list[Buffer] = []
-    for buf in sorted(buffers, key=lambda b: (-b.size, b.first, str(b.key))):
+    for buf in sorted(buffers, key=order):
         live = sorted((p for p in placed if p.overlaps_in_time(buf)), key=lambda p: p.offset)
         offset = 0
         for p in live:
