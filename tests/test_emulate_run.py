@@ -50,6 +50,12 @@ def test_outputs_match_numpy_on_every_board(name):
     assert result.board == name and result.cpu == BOARDS[name].cpu
 
 
+@pytest.mark.parametrize("name", ["mps2-an385", "mps3-an547"])
+def test_empty_invoke_counts_only_the_call_overhead(name):
+    result = emulate(with_invoke_body("    (void)arena;\n    return 0;"), name, [examples(3)])
+    assert result.instructions_per_inference == [8, 8, 8]
+
+
 def test_default_outputs_are_int8_rows_of_output_bytes():
     x = examples(3)
     result = emulate(sources(), "mps2-an385", [x], count_instructions=False)
