@@ -107,6 +107,9 @@ AN547 = _machine("mps3-an547", "Arm MPS3 AN547", M55, (0x10000000, 512 * KIB), (
 NETDUINOPLUS2 = _machine("netduinoplus2", "Netduino Plus 2 (STM32F405)", M4F,
                          (0x08000000, 1 * MIB), (0x20000000, 128 * KIB), 168)
 
+# Real boards: RAM sizes are the contiguous SRAM from 0x20000000 on the real part
+# (STM32L4R5: SRAM1+2+3 = 640 KB; STM32F746: DTCM+SRAM1+SRAM2 = 320 KB; nRF52840: 256 KB).
+# The Arduino Nano 33 BLE's bootloader keeps its first 64 KB of flash; not subtracted here.
 BOARDS: dict[str, Board] = {b.name: b for b in (
     AN385, AN386, AN500, AN505, AN547, NETDUINOPLUS2,
     _real("nucleo-l4r5zi", "ST NUCLEO-L4R5ZI (STM32L4R5)", M4F, AN386, 2 * MIB, 640 * KIB, 120),
