@@ -1,6 +1,7 @@
 """Build the test firmware for a board: harness + start-up + compiled model + kernels -> ELF.
 
-One arm-none-eabi-gcc call compiles and links everything with ``-O2``: the instruction counts
+One arm-none-eabi-gcc call compiles harness, start-up and model and links them with the cached
+kernel archive (:mod:`.kernels`, same flags). Everything is ``-O2``: the instruction counts
 we report are for the kernels' inner loops, and -O2 is what TFLM builds its kernels with
 (``-Os`` trades speed for a few KB of flash we can afford on every board in the table).
 ``-ffunction-sections -fdata-sections -Wl,--gc-sections`` drop what the model does not call;
