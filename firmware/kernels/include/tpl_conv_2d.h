@@ -1,0 +1,34 @@
+/* CONV_2D, int8 activations and weights, int32 bias, per-channel requantization (TFLM
+ * reference_integer_ops::ConvPerChannel semantics, including grouped convolution). */
+#ifndef TPL_CONV_2D_H_
+#define TPL_CONV_2D_H_
+
+#include "tpl_common.h"
+
+typedef struct {
+  int32_t batches;
+  int32_t in_h, in_w, in_ch;        /* NHWC input */
+  int32_t out_h, out_w, out_ch;     /* NHWC output */
+  int32_t filter_h, filter_w;
+  int32_t filter_in_ch;             /* input channels per group (filter dim 3) */
+  int32_t groups;                   /* in_ch / filter_in_ch; out_ch is split evenly */
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_top, pad_left;        /* TFLM ComputePaddingHeightWidth (offset dropped, as TFLM) */
+  int32_t input_zero_point;         /* padding taps read this value: (zp + input_offset) == 0 */
+  int32_t output_offset;            /* output zero point */
+  int32_t act_min, act_max;         /* fused activation clamp, quantized */
+  int32_t direct;                   /* 1: 1x1 kernel, no padding, one group: read input in place */
+  const int32_t *bias_folded;       /* bias[c] + input_offset * sum(filter[c]), from Prepare */
+  const int32_t *multiplier;        /* per output channel, Q31 */
+  const int32_t *shift;             /* per output channel, positive = left */
+} tpl_conv_2d_params_t;
+
+/* out[b][y][x][c] = clamp(mbqm(bias[c] + sum (in + input_offset) * w[c]) + output_offset), taps
+ * outside the image omitted. Computed as bias_folded[c] + sum in * w over an im2col patch whose
+ * outside taps hold input_zero_point: integer-identical. `scratch` holds
+ * filter_h*filter_w*filter_in_ch bytes (unused when direct). */
+void tpl_conv_2d(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
+                 int8_t *output, int8_t *scratch);
+
+#endif /* TPL_CONV_2D_H_ */

@@ -1,0 +1,61 @@
+/* DEPTHWISE_CONV_2D int8 reference kernel.
+ *
+ * Per output pixel the valid filter rows/columns form one contiguous range (dilation keeps the
+ * tap positions monotonic), computed once. Interior pixels accumulate bias_folded + sum w * x;
+ * border pixels accumulate bias + sum over inside taps of w * (x + input_offset), exactly as TFLM.
+ */
+#include "tpl_depthwise_conv_2d.h"
+
+/* First and one-past-last filter index f with 0 <= origin + f * dilation < size. */
+static void tap_range(int32_t origin, int32_t dilation, int32_t filt, int32_t size,
+                      int32_t *start, int32_t *end) {
+  int32_t s = 0, e = filt;
+  if (origin < 0) s = (-origin + dilation - 1) / dilation;
+  /* last valid f: origin + f*d <= size-1 */
+  if (origin + (filt - 1) * dilation > size - 1) {
+    e = size - 1 - origin < 0 ? 0 : (size - 1 - origin) / dilation + 1;
+  }
+  if (e < s) e = s;
+  *start = s;
+  *end = e;
+}
+
+void tpl_depthwise_conv_2d(const tpl_depthwise_conv_2d_params_t *p, const int8_t *input,
+                           const int8_t *filter, int8_t *output) {
+  const int32_t dm = p->depth_multiplier;
+  const int32_t in_ch = p->in_ch, out_ch = p->out_ch;
+  const int32_t row_stride = p->in_w * in_ch;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in_b = input + b * p->in_h * row_stride;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t iy0 = oy * p->stride_h - p->pad_top;
+      int32_t fy0, fy1;
+      tap_range(iy0, p->dilation_h, p->filter_h, p->in_h, &fy0, &fy1);
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        const int32_t ix0 = ox * p->stride_w - p->pad_left;
+        int32_t fx0, fx1;
+        tap_range(ix0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);
+        const int interior = fy0 == 0 && fy1 == p->filter_h && fx0 == 0 && fx1 == p->filter_w;
+        const int32_t *bias = interior ? p->bias_folded : p->bias;
+        const int32_t off = interior ? 0 : p->input_offset;
+        for (int32_t ic = 0; ic < in_ch; ++ic) {
+          for (int32_t m = 0; m < dm; ++m) {
+            const int32_t c = ic * dm + m;
+            int32_t acc = bias[c];
+            for (int32_t fy = fy0; fy < fy1; ++fy) {
+              const int8_t *in_row = in_b + (iy0 + fy * p->dilation_h) * row_stride + ic;
+              const int8_t *w_row = filter + fy * p->filter_w * out_ch + c;
+              for (int32_t fx = fx0; fx < fx1; ++fx) {
+                acc += (int32_t)w_row[fx * out_ch] *
+                       ((int32_t)in_row[(ix0 + fx * p->dilation_w) * in_ch] + off);
+              }
+            }
+            acc = tpl_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
+            output[c] = (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
+          }
+        }
+        output += out_ch;
+      }
+    }
+  }
+}

@@ -1,0 +1,146 @@
+"""CONV_2D: int8 x int8 -> int8 with int32 bias, per-channel (or broadcast per-tensor) weights.
+
+Prepare follows TFLM's conv Prepare: padding from ``ComputePaddingHeightWidth``, one
+multiplier/shift per output channel from ``PopulateConvolutionQuantizationParams`` (double
+products, also for per-tensor weights, which are broadcast), activation range of the output.
+The ``input_offset * sum(w[c])`` term is folded into a per-channel bias here, once; the kernel
+feeds padding taps with the input zero point so the fold holds at the borders too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import quant
+from .base import KernelCall, OpContext, register
+
+PADDING_SAME, PADDING_VALID = 0, 1
+
+
+def out_size(padding: int, image: int, filt: int, stride: int, dilation: int) -> int:
+    """TFLM ComputeOutSize."""
+    eff = (filt - 1) * dilation + 1
+    if padding == PADDING_SAME:
+        return (image + stride - 1) // stride
+    return (image + stride - eff) // stride
+
+
+def pad_before(padding: int, image: int, filt: int, stride: int, dilation: int) -> tuple[int, int]:
+    """TFLM ComputePaddingWithOffset: (output size, padding before); the odd extra pad goes after."""
+    out = out_size(padding, image, filt, stride, dilation)
+    eff = (filt - 1) * dilation + 1
+    total = max((out - 1) * stride + eff - image, 0)
+    return out, total // 2
+
+
+def spatial_geometry(ctx: OpContext, x, y, fh: int, fw: int, opts, dh: int = 1, dw: int = 1):
+    """Check the options against the tensors; return (pad_top, pad_left)."""
+    if opts.padding not in (PADDING_SAME, PADDING_VALID):
+        raise ctx.unsupported(f"padding {opts.padding}; supported: SAME, VALID")
+    if opts.strideH < 1 or opts.strideW < 1 or dh < 1 or dw < 1:
+        raise ctx.unsupported(f"strides ({opts.strideH}, {opts.strideW}) / dilation ({dh}, {dw}) "
+                              "must be >= 1")
+    if len(x.shape) != 4 or len(y.shape) != 4:
+        raise ctx.unsupported(f"input {list(x.shape)} / output {list(y.shape)}; supported: 4-D NHWC")
+    oh, pt = pad_before(opts.padding, x.shape[1], fh, opts.strideH, dh)
+    ow, pl = pad_before(opts.padding, x.shape[2], fw, opts.strideW, dw)
+    if (oh, ow) != tuple(y.shape[1:3]) or x.shape[0] != y.shape[0]:
+        raise ctx.unsupported(f"output shape {list(y.shape)} disagrees with the computed "
+                              f"[{x.shape[0]}, {oh}, {ow}, ...]")
+    return pt, pl
+
+
+def channel_multipliers(ctx: OpContext, x, w, y, channels: int) -> tuple[str, str]:
+    """PopulateConvolutionQuantizationParams: per-channel Q31 multipliers (broadcast if per-tensor)."""
+    scales = np.asarray(w.scale, np.float32)
+    if len(scales) == 1:
+        scales = np.repeat(scales, channels)
+    elif len(scales) != channels:
+        raise ctx.unsupported(f"filter has {len(scales)} scales for {channels} output channels")
+    mults, shifts = quant.conv_per_channel_multipliers(x.scale[0], scales, y.scale[0])
+    return ctx.const_array(mults, np.int32, "multiplier"), ctx.const_array(shifts, np.int32, "shift")
+
+
+def check_int8_conv(ctx: OpContext, x, w, b, y):
+    for t in (x, w, y):
+        ctx.require_dtype(t, "INT8")
+    if not w.is_constant:
+        raise ctx.unsupported("non-constant filter is not supported")
+    if b is not None:
+        ctx.require_dtype(b, "INT32")
+        if not b.is_constant:
+            raise ctx.unsupported("non-constant bias is not supported")
+    if w.zero_point.any():
+        raise ctx.unsupported("filter with a non-zero zero point is not supported (int8 weights are symmetric)")
+
+
+def folded_bias(ctx: OpContext, bias: np.ndarray, w_sums: np.ndarray, input_offset: int) -> str:
+    folded = bias.astype(np.int64) + np.int64(input_offset) * w_sums.astype(np.int64)
+    if np.abs(folded).max(initial=0) >= 2**31:
+        raise ctx.unsupported("bias + input_offset * sum(filter) overflows int32")
+    return ctx.const_array(folded, np.int32, "bias_folded")
+
+
+@dataclass(frozen=True)
+class Conv2DParams:
+    batches: int
+    in_h: int
+    in_w: int
+    in_ch: int
+    out_h: int
+    out_w: int
+    out_ch: int
+    filter_h: int
+    filter_w: int
+    filter_in_ch: int
+    groups: int
+    stride_h: int
+    stride_w: int
+    dilation_h: int
+    dilation_w: int
+    pad_top: int
+    pad_left: int
+    input_zero_point: int
+    output_offset: int
+    act_min: int
+    act_max: int
+    direct: int
+    bias_folded: str
+    multiplier: str
+    shift: str
+
+
+@register("CONV_2D")
+def prepare(ctx: OpContext) -> KernelCall:
+    x, w, b, y = ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0)
+    check_int8_conv(ctx, x, w, b, y)
+    o = ctx.options
+    if len(w.shape) != 4:
+        raise ctx.unsupported(f"filter shape {list(w.shape)}; supported: 4-D OHWI")
+    out_ch, fh, fw, fic = w.shape
+    in_ch = x.shape[3] if len(x.shape) == 4 else -1
+    if fic < 1 or in_ch % fic or out_ch % (in_ch // fic) or y.shape[-1] != out_ch:
+        raise ctx.unsupported(f"input channels {in_ch}, filter {list(w.shape)}, output {list(y.shape)}: "
+                              "channels do not form whole groups")
+    dh, dw = int(o.dilationHFactor), int(o.dilationWFactor)
+    pt, pl = spatial_geometry(ctx, x, y, fh, fw, o, dh, dw)
+    groups = in_ch // fic
+    zp_in = int(x.zero_point[0])
+    bias = b.data.reshape(-1) if b is not None else np.zeros(out_ch, np.int32)
+    act_min, act_max = quant.activation_range(o.fusedActivationFunction, y.scale[0], int(y.zero_point[0]))
+    mult, shift = channel_multipliers(ctx, x, w, y, out_ch)
+    direct = int(fh == 1 and fw == 1 and pt == 0 and pl == 0 and groups == 1)
+    params = Conv2DParams(
+        batches=x.shape[0], in_h=x.shape[1], in_w=x.shape[2], in_ch=in_ch,
+        out_h=y.shape[1], out_w=y.shape[2], out_ch=out_ch, filter_h=fh, filter_w=fw,
+        filter_in_ch=fic, groups=groups, stride_h=o.strideH, stride_w=o.strideW,
+        dilation_h=dh, dilation_w=dw, pad_top=pt, pad_left=pl, input_zero_point=zp_in,
+        output_offset=int(y.zero_point[0]), act_min=act_min, act_max=act_max, direct=direct,
+        bias_folded=folded_bias(ctx, bias, w.data.reshape(out_ch, -1).astype(np.int64).sum(1), -zp_in),
+        multiplier=mult, shift=shift)
+    args = [ctx.ptr(x), ctx.ptr(w), ctx.ptr(y, const=False)]
+    args.append(ctx.scratch(fh * fw * fic) if not direct else ctx.ptr(None))
+    return KernelCall("tpl_conv_2d", "tpl_conv_2d.h", "tpl_conv_2d_params_t", params, args,
+                      macs=x.shape[0] * y.shape[1] * y.shape[2] * out_ch * fh * fw * fic)
