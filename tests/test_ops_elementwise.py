@@ -1,4 +1,4 @@
-"""ADD, SUB, MUL (int8, broadcasting, constant operands) bit-exact with TFLM on the host build.
+"""ADD, SUB, MUL, MAXIMUM, MINIMUM (int8, broadcasting, constants) bit-exact with TFLM (host).
 
 Keras models cover what the converter emits (two-input merge layers, fused activations, the
 [1,H,W,C] (op) [C] and [1,N] (op) [N] constants of BatchNormalization / Rescaling); hand-built
@@ -77,6 +77,11 @@ def _binary_ops(name, rng, n_ops, with_const=False):
             sc[1] = sc[0]                                     # equal input scales
         zp = [int(v) for v in rng.integers(-128, 128, 3)]
         data = rng.integers(-128, 128, size=sh2).astype(np.int8) if with_const and k % 2 else None
+        if name in ("MAXIMUM", "MINIMUM"):
+            sc[1], sc[2], zp[1], zp[2] = sc[0], sc[0], zp[0], zp[0]   # converter's shared quantization
+            ops.append(Op(name, [Spec(sh1, "INT8", sc[0], zp[0]), Spec(sh2, "INT8", sc[1], zp[1], data)],
+                          Spec(out_shape, "INT8", sc[2], zp[2])))
+            continue
         opt_type = {"ADD": s.BuiltinOptions.AddOptions, "SUB": s.BuiltinOptions.SubOptions,
                     "MUL": s.BuiltinOptions.MulOptions}[name]
         opt = {"ADD": s.AddOptionsT, "SUB": s.SubOptionsT, "MUL": s.MulOptionsT}[name]()
@@ -86,16 +91,16 @@ def _binary_ops(name, rng, n_ops, with_const=False):
     return ops
 
 
-@pytest.mark.parametrize("name", ["ADD", "SUB", "MUL"])
-def test_binary_sweep_scales_zero_points_broadcasts(name):
-    rng = np.random.default_rng({"ADD": 10, "SUB": 11, "MUL": 12}[name])
-    ops = _binary_ops(name, rng, 16, with_const=True)
+def test_binary_sweep_scales_zero_points_broadcasts():
+    rng = np.random.default_rng(10)
+    ops = [op for name in ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM")
+           for op in _binary_ops(name, rng, 16 if name in ("ADD", "SUB", "MUL") else 8, with_const=True)]
     tfl = ops_model(ops)
     model = flatbuffer.parse(tfl)
     inputs = [rng.integers(-128, 128, size=(40,) + model.main.tensors[i].shape).astype(np.int8)
               for i in model.main.inputs]
     expected, got = compare_with_tflm(tfl, inputs)
-    assert_outputs_equal(expected, got, name)
+    assert_outputs_equal(expected, got, "binary sweep")
 
 
 def test_broadcast_folding():

@@ -1,4 +1,4 @@
-"""LOGISTIC, TANH, SOFTMAX, QUANTIZE, DEQUANTIZE, RELU, RELU6, LEAKY_RELU bit-exact with TFLM.
+"""LOGISTIC, TANH, SOFTMAX, (DE)QUANTIZE, RELU, RELU6, LEAKY_RELU, HARD_SWISH bit-exact with TFLM.
 
 Keras models cover what users convert (Dense -> sigmoid / tanh / softmax stacks, float I/O which
 adds QUANTIZE and DEQUANTIZE, LeakyReLU, hard_sigmoid's standalone RELU). The table-driven ops
@@ -51,6 +51,17 @@ def test_int8_io_activations_leaky_relu_hard_sigmoid_softmax_rows():
     assert {"LEAKY_RELU", "LOGISTIC", "TANH", "SOFTMAX"} <= set(compiled.op_names)
 
 
+def test_hard_sigmoid_and_hard_swish_patterns():
+    """hard_sigmoid -> MUL, ADD, MINIMUM, RELU; x * relu6(x + 3) / 6 -> HARD_SWISH."""
+    keras.utils.set_random_seed(7)
+    inp = keras.Input((4, 4, 3))
+    x = L.Conv2D(4, 1)(inp)
+    hs = L.Multiply()([x, L.Rescaling(1 / 6)(L.ReLU(6.0)(L.Rescaling(1.0, offset=3.0)(x)))])
+    tfl = convert(keras.Model(inp, [hs, L.Activation("hard_sigmoid")(x)]))
+    compiled = assert_bit_exact_on_host(tfl, n=150)
+    assert {"HARD_SWISH", "MINIMUM", "RELU"} <= set(compiled.op_names)
+
+
 def _sweep(rng, n):
     return [(float(np.float32(10 ** rng.uniform(-3.5, 0.3))), int(rng.integers(-128, 128)))
             for _ in range(n)]
@@ -75,7 +86,7 @@ def test_logistic_tanh_every_input_value_many_scales():
     _check_all_values(ops)
 
 
-def test_relu_relu6_leaky_relu_requantize_every_input_value():
+def test_relu_relu6_leaky_relu_requantize_hard_swish_every_input_value():
     rng = np.random.default_rng(21)
     ops = []
     for (si, zi), (so, zo) in zip(_sweep(rng, 12), _sweep(rng, 12)):
@@ -86,6 +97,8 @@ def test_relu_relu6_leaky_relu_requantize_every_input_value():
         ops.append(Op("LEAKY_RELU", [Spec((1, 256), "INT8", si, zi)], Spec((1, 256), "INT8", so, zo),
                       opt, s.BuiltinOptions.LeakyReluOptions))
         ops.append(Op("QUANTIZE", [Spec((1, 256), "INT8", si, zi)], Spec((1, 256), "INT8", so, zo)))
+        ops.append(Op("HARD_SWISH", [Spec((1, 256), "INT8", si, zi)],
+                      Spec((1, 256), "INT8", si * float(rng.uniform(0.1, 2.0)), zo)))
     _check_all_values(ops)
 
 
