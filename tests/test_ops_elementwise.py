@@ -6,6 +6,9 @@ models (tests/single_op.py) sweep scales, zero points and broadcast patterns Ker
 produce in a handful of models.
 """
 
+import dataclasses
+import re
+
 import numpy as np
 import pytest
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as s
@@ -13,9 +16,11 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as s
 from oracle import assert_bit_exact_on_host, convert
 from single_op import Op, Spec, assert_outputs_equal, compare_with_tflm, ops_model
 from tflm_pipeline import flatbuffer
-from tflm_pipeline.compiler import compile_model
+from tflm_pipeline.compiler import KERNEL_DIR, compile_model
 from tflm_pipeline.compiler.ops.add_sub import AddSubParams
-from tflm_pipeline.compiler.ops.broadcast import broadcast_geometry
+from tflm_pipeline.compiler.ops.broadcast import Broadcast4, broadcast_geometry
+from tflm_pipeline.compiler.ops.maximum_minimum import MaxMinParams
+from tflm_pipeline.compiler.ops.mul import MulParams
 from tflm_pipeline.errors import UnsupportedOpError
 from tflm_pipeline.tf import keras, tf
 
@@ -128,9 +133,11 @@ def test_unfoldable_broadcast_is_rejected():
         compile_model(flatbuffer.parse(tfl))
 
 
-def test_params_struct_matches_header():
-    from pathlib import Path
-    header = (Path(__file__).parents[1] / "firmware/kernels/include/tpl_add_sub.h").read_text()
-    import dataclasses
-    for f in dataclasses.fields(AddSubParams):
-        assert f" {f.name};" in header
+@pytest.mark.parametrize("params,header", [
+    (AddSubParams, "tpl_add_sub.h"), (MulParams, "tpl_mul.h"), (MaxMinParams, "tpl_maximum_minimum.h")])
+def test_params_dataclasses_match_c_structs(params, header):
+    text = (KERNEL_DIR / "include" / header).read_text()
+    for f in dataclasses.fields(params):
+        assert re.search(rf"[ *]{f.name}(\[\d+\])?;", text), f"{f.name} missing from {header}"
+    for f in dataclasses.fields(Broadcast4):
+        assert re.search(rf" {f.name}\[4\];", (KERNEL_DIR / "include/tpl_broadcast.h").read_text())

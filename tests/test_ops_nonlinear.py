@@ -148,3 +148,19 @@ def test_unsupported_variants_raise(op, inputs, output, match):
         opt.beta = 1.0
     with pytest.raises(UnsupportedOpError, match=match):
         compile_model(flatbuffer.parse(ops_model([Op(op, inputs, output, opt, opt_type)])))
+
+
+def test_params_dataclasses_match_c_structs():
+    import dataclasses
+    import re
+
+    from tflm_pipeline.compiler import KERNEL_DIR
+    from tflm_pipeline.compiler.ops.dequantize import DequantizeParams
+    from tflm_pipeline.compiler.ops.lookup import LutParams
+    from tflm_pipeline.compiler.ops.quantize import QuantizeParams
+    from tflm_pipeline.compiler.ops.softmax import SoftmaxParams
+    for params, header in ((LutParams, "tpl_lut.h"), (SoftmaxParams, "tpl_softmax.h"),
+                           (QuantizeParams, "tpl_quantize.h"), (DequantizeParams, "tpl_dequantize.h")):
+        text = (KERNEL_DIR / "include" / header).read_text()
+        for f in dataclasses.fields(params):
+            assert re.search(rf"[ *]{f.name};", text), f"{f.name} missing from {header}"
