@@ -15,8 +15,9 @@ def mlp(sizes=(20, 33, 24, 17, 5), seed=0, activations=("relu", "relu6", None, N
     keras.utils.set_random_seed(seed)
     inp = keras.Input((sizes[0],))
     h = inp
-    for n, act in zip(sizes[1:], activations):
-        h = keras.layers.Dense(n, activation=act, bias_initializer=keras.initializers.RandomNormal(0, 0.1))(h)
+    for i, (n, act) in enumerate(zip(sizes[1:], activations)):
+        h = keras.layers.Dense(n, activation=act, name=f"fc{i}",
+                               bias_initializer=keras.initializers.RandomNormal(0, 0.1))(h)
     return keras.Model(inp, h)
 
 
