@@ -164,3 +164,32 @@ def test_params_dataclasses_match_c_structs():
         text = (KERNEL_DIR / "include" / header).read_text()
         for f in dataclasses.fields(params):
             assert re.search(rf"[ *]{f.name};", text), f"{f.name} missing from {header}"
+
+
+@pytest.mark.emulator
+def test_mixed_elementwise_nonlinear_model_on_cortex_m4f():
+    """Every op of this group in one float-I/O model, on the emulated M4F (hard-float ABI)."""
+    from oracle import output_specs, random_inputs
+    from tflm_pipeline import tflm_host
+    from tflm_pipeline.emulate.run import emulate
+
+    keras.utils.set_random_seed(5)
+    inp = keras.Input((4, 4, 3))
+    x = L.Conv2D(8, 1)(inp)
+    hs = L.Multiply()([x, L.Rescaling(1 / 6)(L.ReLU(6.0)(L.Rescaling(1.0, offset=3.0)(x)))])
+    y = L.LeakyReLU(0.1)(L.Add()([hs, L.Activation("hard_sigmoid")(x)]))
+    y = L.Subtract()([y, L.GlobalAveragePooling2D(keepdims=True)(y)])
+    f = L.Flatten()(y)
+    a = L.Dense(12, activation="tanh")(L.Dense(16, activation="sigmoid")(f))
+    tfl = convert(keras.Model(inp, [L.Dense(6, activation="softmax")(a), L.Dense(5)(f)]), float_io=True)
+    parsed = flatbuffer.parse(tfl)
+    compiled = compile_model(parsed)
+    assert {"QUANTIZE", "MUL", "ADD", "SUB", "MINIMUM", "RELU", "HARD_SWISH", "LEAKY_RELU",
+            "LOGISTIC", "TANH", "SOFTMAX", "DEQUANTIZE"} <= set(compiled.op_names)
+    xs = random_inputs(parsed, 30)
+    scale = parsed.main.tensors[parsed.main.operators[0].outputs[0]].scale[0]
+    xs[0][:5] = (np.round(xs[0][:5] / scale * 2) / 2 * scale).astype(np.float32)  # rounding ties
+    result = emulate(compiled.sources, "mps2-an386", xs, output_specs=output_specs(parsed),
+                     extra_sources=compiled.extra_sources, extra_include_dirs=compiled.include_dirs)
+    for want, got in zip(tflm_host.run(tfl, xs), result.outputs):
+        assert np.count_nonzero(want.view(np.uint8) != got.view(np.uint8)) == 0
