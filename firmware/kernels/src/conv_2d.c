@@ -9,6 +9,13 @@
 
 #include "tpl_conv_2d.h"
 
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+#include <arm_acle.h>
+#define TPL_CONV_DSP 1
+#else
+#define TPL_CONV_DSP 0
+#endif
+
 /* sum a[i] * b[i], int8 x int8 -> int32 (portable reference; the hot loop). */
 static inline int32_t dot_s8(const int8_t *a, const int8_t *b, int32_t n) {
   int32_t acc = 0;
@@ -48,8 +55,114 @@ static void im2col(const tpl_conv_2d_params_t *p, const int8_t *in_b, int32_t oy
   }
 }
 
+/* Kept out of line: inlined four times into the DSP loop it costs registers the MAC loop needs. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int8_t requant(const tpl_conv_2d_params_t *p, int32_t acc, int32_t c) {
+  acc = tpl_conv_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
+  return (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
+}
+
+#if TPL_CONV_DSP
+/* Cortex-M DSP path (one group): two output pixels x two output channels per step, SMLAD dual
+ * 16-bit MACs. Each pixel's patch is widened to int16 with every 4 values stored as
+ * (0, 2, 1, 3), the order SXTB16 / SXTB16 ROR 8 split the 4 filter bytes into. Same integer sums
+ * as the portable loop (only the order of exact int32 additions differs). */
+TPL_INLINE uint32_t ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+
+TPL_INLINE uint32_t load32(const void *ptr) {
+  uint32_t v;
+  memcpy(&v, ptr, 4);
+  return v;
+}
+
+static void widen_reordered(const int8_t *src, int16_t *dst, int32_t k) {
+  int32_t i = 0;
+  for (; i + 4 <= k; i += 4) {
+    const uint32_t w = load32(src + i);
+    const uint32_t e = (uint32_t)__sxtb16(w), o = (uint32_t)__sxtb16(ror8(w));
+    memcpy(dst + i, &e, 4);
+    memcpy(dst + i + 2, &o, 4);
+  }
+  for (; i < k; ++i) dst[i] = src[i];
+}
+
+static void conv_dsp(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
+                     int8_t *output, int8_t *scratch) {
+  const int32_t k = p->filter_h * p->filter_w * p->filter_in_ch;
+  const int32_t k2 = (k + 1) & ~1;
+  int16_t *cols[2] = {(int16_t *)(void *)scratch, (int16_t *)(void *)scratch + k2};
+  int8_t *patch = scratch + 4 * k2;
+  const int32_t in_batch = p->in_h * p->in_w * p->in_ch;
+  const int32_t pixels = p->batches * p->out_h * p->out_w;
+  const int32_t k4 = k & ~3;
+  int32_t b = 0, oy = 0, ox = 0;
+  for (int32_t q = 0; q < pixels; q += 2) {
+    const int32_t n = pixels - q >= 2 ? 2 : 1;
+    for (int32_t j = 0; j < n; ++j) {
+      const int8_t *in_b = input + b * in_batch;
+      const int8_t *src;
+      if (p->direct) {
+        src = in_b + (oy * p->stride_h * p->in_w + ox * p->stride_w) * p->in_ch;
+      } else {
+        im2col(p, in_b, oy, ox, 0, patch);
+        src = patch;
+      }
+      widen_reordered(src, cols[j], k);
+      if (++ox == p->out_w) {
+        ox = 0;
+        if (++oy == p->out_h) { oy = 0; ++b; }
+      }
+    }
+    const int16_t *x0 = cols[0], *x1 = n == 2 ? cols[1] : cols[0];
+    int8_t *out0 = output + q * p->out_ch, *out1 = out0 + p->out_ch;
+    int32_t c = 0;
+    for (; c < p->out_ch; c += 2) {
+      const int two = c + 1 < p->out_ch;
+      const int8_t *w0 = filter + c * k, *w1 = two ? w0 + k : w0;
+      int32_t a00 = p->bias_folded[c], a01 = two ? p->bias_folded[c + 1] : 0;
+      int32_t a10 = a00, a11 = a01;
+      for (int32_t i = 0; i < k4; i += 4) {
+        const uint32_t wa = load32(w0 + i), wb = load32(w1 + i);
+        const int32_t wae = __sxtb16(wa), wao = __sxtb16(ror8(wa));
+        const int32_t wbe = __sxtb16(wb), wbo = __sxtb16(ror8(wb));
+        const int32_t p0e = (int32_t)load32(x0 + i), p0o = (int32_t)load32(x0 + i + 2);
+        const int32_t p1e = (int32_t)load32(x1 + i), p1o = (int32_t)load32(x1 + i + 2);
+        a00 = __smlad(p0e, wae, a00);
+        a00 = __smlad(p0o, wao, a00);
+        a01 = __smlad(p0e, wbe, a01);
+        a01 = __smlad(p0o, wbo, a01);
+        a10 = __smlad(p1e, wae, a10);
+        a10 = __smlad(p1o, wao, a10);
+        a11 = __smlad(p1e, wbe, a11);
+        a11 = __smlad(p1o, wbo, a11);
+      }
+      for (int32_t i = k4; i < k; ++i) {
+        a00 += x0[i] * w0[i];
+        a01 += x0[i] * w1[i];
+        a10 += x1[i] * w0[i];
+        a11 += x1[i] * w1[i];
+      }
+      out0[c] = requant(p, a00, c);
+      if (two) out0[c + 1] = requant(p, a01, c + 1);
+      if (n == 2) {
+        out1[c] = requant(p, a10, c);
+        if (two) out1[c + 1] = requant(p, a11, c + 1);
+      }
+    }
+  }
+}
+#endif
+
 void tpl_conv_2d(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
                  int8_t *output, int8_t *scratch) {
+#if TPL_CONV_DSP
+  if (p->groups == 1) {
+    conv_dsp(p, input, filter, output, scratch);
+    return;
+  }
+#endif
   const int32_t k = p->filter_h * p->filter_w * p->filter_in_ch;
   const int32_t per_group = p->out_ch / p->groups;
   for (int32_t b = 0; b < p->batches; ++b) {
@@ -66,9 +179,7 @@ void tpl_conv_2d(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_
           }
           const int32_t c_end = (g + 1) * per_group;
           for (int32_t c = g * per_group; c < c_end; ++c) {
-            int32_t acc = p->bias_folded[c] + dot_s8(col, filter + c * k, k);
-            acc = tpl_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
-            output[c] = (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
+            output[c] = requant(p, p->bias_folded[c] + dot_s8(col, filter + c * k, k), c);
           }
         }
         output += p->out_ch;

@@ -4,6 +4,7 @@
  * tap positions monotonic), computed once. Interior pixels accumulate bias_folded + sum w * x;
  * border pixels accumulate bias + sum over inside taps of w * (x + input_offset), exactly as TFLM.
  */
+#include "tpl_conv_2d.h" /* tpl_conv_mbqm */
 #include "tpl_depthwise_conv_2d.h"
 
 /* First and one-past-last filter index f with 0 <= origin + f * dilation < size. */
@@ -20,13 +21,85 @@ static void tap_range(int32_t origin, int32_t dilation, int32_t filt, int32_t si
   *end = e;
 }
 
+/* Depth multiplier 1: four channels at a time, accumulators in registers. `off` is 0 for
+ * interior pixels (bias already folded) and input_offset at borders; inlined per case. */
+TPL_INLINE void dw_pixel_dm1(const tpl_depthwise_conv_2d_params_t *p, const int8_t *in_b,
+                             int32_t iy0, int32_t ix0, int32_t fy0, int32_t fy1, int32_t fx0,
+                             int32_t fx1, const int32_t *bias, const int32_t off,
+                             const int8_t *filter, int8_t *output) {
+  const int32_t ch = p->in_ch;
+  const int32_t row_stride = p->in_w * ch;
+  const int32_t tap_dx = p->dilation_w * ch;
+  int32_t c = 0;
+  for (; c + 4 <= ch; c += 4) {
+    int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+    for (int32_t fy = fy0; fy < fy1; ++fy) {
+      const int8_t *x = in_b + (iy0 + fy * p->dilation_h) * row_stride + (ix0 + fx0 * p->dilation_w) * ch + c;
+      const int8_t *w = filter + (fy * p->filter_w + fx0) * ch + c;
+      for (int32_t fx = fx0; fx < fx1; ++fx) {
+        a0 += w[0] * (x[0] + off);
+        a1 += w[1] * (x[1] + off);
+        a2 += w[2] * (x[2] + off);
+        a3 += w[3] * (x[3] + off);
+        x += tap_dx;
+        w += ch;
+      }
+    }
+    output[c] = (int8_t)tpl_clamp_i32(tpl_conv_mbqm(a0, p->multiplier[c], p->shift[c]) + p->output_offset,
+                                      p->act_min, p->act_max);
+    output[c + 1] = (int8_t)tpl_clamp_i32(
+        tpl_conv_mbqm(a1, p->multiplier[c + 1], p->shift[c + 1]) + p->output_offset, p->act_min, p->act_max);
+    output[c + 2] = (int8_t)tpl_clamp_i32(
+        tpl_conv_mbqm(a2, p->multiplier[c + 2], p->shift[c + 2]) + p->output_offset, p->act_min, p->act_max);
+    output[c + 3] = (int8_t)tpl_clamp_i32(
+        tpl_conv_mbqm(a3, p->multiplier[c + 3], p->shift[c + 3]) + p->output_offset, p->act_min, p->act_max);
+  }
+  for (; c < ch; ++c) {
+    int32_t acc = bias[c];
+    for (int32_t fy = fy0; fy < fy1; ++fy) {
+      const int8_t *x = in_b + (iy0 + fy * p->dilation_h) * row_stride + (ix0 + fx0 * p->dilation_w) * ch + c;
+      const int8_t *w = filter + (fy * p->filter_w + fx0) * ch + c;
+      for (int32_t fx = fx0; fx < fx1; ++fx) {
+        acc += *w * (*x + off);
+        x += tap_dx;
+        w += ch;
+      }
+    }
+    acc = tpl_conv_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
+    output[c] = (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
+  }
+}
+
+/* Any depth multiplier: output channel c = ic * dm + m reads input channel ic. */
+static void dw_pixel_generic(const tpl_depthwise_conv_2d_params_t *p, const int8_t *in_b,
+                             int32_t iy0, int32_t ix0, int32_t fy0, int32_t fy1, int32_t fx0,
+                             int32_t fx1, const int32_t *bias, int32_t off,
+                             const int8_t *filter, int8_t *output) {
+  const int32_t dm = p->depth_multiplier, in_ch = p->in_ch, out_ch = p->out_ch;
+  const int32_t row_stride = p->in_w * in_ch;
+  for (int32_t ic = 0; ic < in_ch; ++ic) {
+    for (int32_t m = 0; m < dm; ++m) {
+      const int32_t c = ic * dm + m;
+      int32_t acc = bias[c];
+      for (int32_t fy = fy0; fy < fy1; ++fy) {
+        const int8_t *in_row = in_b + (iy0 + fy * p->dilation_h) * row_stride + ic;
+        const int8_t *w_row = filter + fy * p->filter_w * out_ch + c;
+        for (int32_t fx = fx0; fx < fx1; ++fx) {
+          acc += (int32_t)w_row[fx * out_ch] *
+                 ((int32_t)in_row[(ix0 + fx * p->dilation_w) * in_ch] + off);
+        }
+      }
+      acc = tpl_conv_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
+      output[c] = (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
+    }
+  }
+}
+
 void tpl_depthwise_conv_2d(const tpl_depthwise_conv_2d_params_t *p, const int8_t *input,
                            const int8_t *filter, int8_t *output) {
-  const int32_t dm = p->depth_multiplier;
-  const int32_t in_ch = p->in_ch, out_ch = p->out_ch;
-  const int32_t row_stride = p->in_w * in_ch;
+  const int32_t batch_stride = p->in_h * p->in_w * p->in_ch;
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *in_b = input + b * p->in_h * row_stride;
+    const int8_t *in_b = input + b * batch_stride;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t iy0 = oy * p->stride_h - p->pad_top;
       int32_t fy0, fy1;
@@ -36,25 +109,16 @@ void tpl_depthwise_conv_2d(const tpl_depthwise_conv_2d_params_t *p, const int8_t
         int32_t fx0, fx1;
         tap_range(ix0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);
         const int interior = fy0 == 0 && fy1 == p->filter_h && fx0 == 0 && fx1 == p->filter_w;
-        const int32_t *bias = interior ? p->bias_folded : p->bias;
-        const int32_t off = interior ? 0 : p->input_offset;
-        for (int32_t ic = 0; ic < in_ch; ++ic) {
-          for (int32_t m = 0; m < dm; ++m) {
-            const int32_t c = ic * dm + m;
-            int32_t acc = bias[c];
-            for (int32_t fy = fy0; fy < fy1; ++fy) {
-              const int8_t *in_row = in_b + (iy0 + fy * p->dilation_h) * row_stride + ic;
-              const int8_t *w_row = filter + fy * p->filter_w * out_ch + c;
-              for (int32_t fx = fx0; fx < fx1; ++fx) {
-                acc += (int32_t)w_row[fx * out_ch] *
-                       ((int32_t)in_row[(ix0 + fx * p->dilation_w) * in_ch] + off);
-              }
-            }
-            acc = tpl_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
-            output[c] = (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
-          }
+        if (p->depth_multiplier != 1) {
+          dw_pixel_generic(p, in_b, iy0, ix0, fy0, fy1, fx0, fx1,
+                           interior ? p->bias_folded : p->bias, interior ? 0 : p->input_offset,
+                           filter, output);
+        } else if (interior) {
+          dw_pixel_dm1(p, in_b, iy0, ix0, fy0, fy1, fx0, fx1, p->bias_folded, 0, filter, output);
+        } else {
+          dw_pixel_dm1(p, in_b, iy0, ix0, fy0, fy1, fx0, fx1, p->bias, p->input_offset, filter, output);
         }
-        output += out_ch;
+        output += p->out_ch;
       }
     }
   }

@@ -60,6 +60,8 @@ def channel_multipliers(ctx: OpContext, x, w, y, channels: int) -> tuple[str, st
     elif len(scales) != channels:
         raise ctx.unsupported(f"filter has {len(scales)} scales for {channels} output channels")
     mults, shifts = quant.conv_per_channel_multipliers(x.scale[0], scales, y.scale[0])
+    if min(mults) < 0:  # tpl_conv_mbqm relies on it (scales are positive, so it always holds)
+        raise ctx.unsupported(f"negative requantization multiplier {min(mults)}")
     return ctx.const_array(mults, np.int32, "multiplier"), ctx.const_array(shifts, np.int32, "shift")
 
 
@@ -141,6 +143,8 @@ def prepare(ctx: OpContext) -> KernelCall:
         bias_folded=folded_bias(ctx, bias, w.data.reshape(out_ch, -1).astype(np.int64).sum(1), -zp_in),
         multiplier=mult, shift=shift)
     args = [ctx.ptr(x), ctx.ptr(w), ctx.ptr(y, const=False)]
-    args.append(ctx.scratch(fh * fw * fic) if not direct else ctx.ptr(None))
+    k = fh * fw * fic
+    # TPL_CONV_2D_SCRATCH(k): enough for the portable loop and the Cortex-M DSP path.
+    args.append(ctx.scratch(4 * ((k + 1) & ~1) + k))
     return KernelCall("tpl_conv_2d", "tpl_conv_2d.h", "tpl_conv_2d_params_t", params, args,
                       macs=x.shape[0] * y.shape[1] * y.shape[2] * out_ch * fh * fw * fic)
