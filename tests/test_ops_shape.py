@@ -97,3 +97,56 @@ def test_reshape_aliases_graph_input_and_output():
     tfl = convert(keras.Model(inp, [flat, d2, keras.layers.Reshape((6, 4))(d)]))
     compiled = assert_bit_exact_on_host(tfl, n=60)
     assert all(c.alias for c, name in zip(compiled.calls, compiled.op_names) if name == "RESHAPE")
+
+
+def _reshape_of_constant_model() -> bytes:
+    """Hand-built graph (Keras would fold it): outputs = [reshape(constant), reshape(input)].
+
+    The first output cannot share memory with its input (flash), so RESHAPE falls back to a copy.
+    """
+    import flatbuffers
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as s
+
+    def buf(data: bytes | None):
+        b = s.BufferT()
+        b.data = list(data) if data else None
+        return b
+
+    def tensor(shape, ttype, buffer, name, quant=True):
+        t = s.TensorT()
+        t.shape, t.type, t.buffer, t.name = list(shape), ttype, buffer, name
+        if quant:
+            t.quantization = s.QuantizationParametersT()
+            t.quantization.scale, t.quantization.zeroPoint = [0.05], [3]
+        return t
+
+    const = np.arange(-4, 4, dtype=np.int8) * 13
+    m = s.ModelT()
+    m.version = 3
+    m.buffers = [buf(None), buf(const.tobytes()), buf(np.array([1, 8], np.int32).tobytes()),
+                 buf(None), buf(None), buf(None)]
+    code = s.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = s.BuiltinOperator.RESHAPE
+    m.operatorCodes = [code]
+    sg = s.SubGraphT()
+    sg.tensors = [tensor((1, 2, 4), s.TensorType.INT8, 3, "x"),
+                  tensor((2, 4), s.TensorType.INT8, 1, "c"),
+                  tensor((2,), s.TensorType.INT32, 2, "shape", quant=False),
+                  tensor((1, 8), s.TensorType.INT8, 4, "c_flat"),
+                  tensor((1, 8), s.TensorType.INT8, 5, "x_flat")]
+    ops = []
+    for src, dst in ((1, 3), (0, 4)):
+        op = s.OperatorT()
+        op.opcodeIndex, op.inputs, op.outputs = 0, [src, 2], [dst]
+        ops.append(op)
+    sg.operators, sg.inputs, sg.outputs = ops, [0], [3, 4]
+    m.subgraphs = [sg]
+    b = flatbuffers.Builder(1024)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+def test_reshape_of_constant_to_model_output_is_copied():
+    compiled = assert_bit_exact_on_host(_reshape_of_constant_model(), n=20)
+    assert [c.alias for c in compiled.calls] == [False, True]
+    assert [c.function for c in compiled.calls][0] == "tpl_reshape"
