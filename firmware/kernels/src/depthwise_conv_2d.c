@@ -7,6 +7,21 @@
 #include "tpl_conv_2d.h" /* tpl_conv_mbqm */
 #include "tpl_depthwise_conv_2d.h"
 
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+#include <arm_acle.h>
+#define TPL_DW_DSP 1
+TPL_INLINE uint32_t dw_load32(const void *ptr) {
+  uint32_t v;
+  memcpy(&v, ptr, 4);
+  return v;
+}
+TPL_INLINE uint32_t dw_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+#else
+#define TPL_DW_DSP 0
+#endif
+
 /* First and one-past-last filter index f with 0 <= origin + f * dilation < size. */
 static void tap_range(int32_t origin, int32_t dilation, int32_t filt, int32_t size,
                       int32_t *start, int32_t *end) {
@@ -21,6 +36,11 @@ static void tap_range(int32_t origin, int32_t dilation, int32_t filt, int32_t si
   *end = e;
 }
 
+TPL_INLINE int8_t dw_requant(const tpl_depthwise_conv_2d_params_t *p, int32_t acc, int32_t c) {
+  acc = tpl_conv_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
+  return (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
+}
+
 /* Depth multiplier 1: four channels at a time, accumulators in registers. `off` is 0 for
  * interior pixels (bias already folded) and input_offset at borders; inlined per case. */
 TPL_INLINE void dw_pixel_dm1(const tpl_depthwise_conv_2d_params_t *p, const int8_t *in_b,
@@ -30,6 +50,9 @@ TPL_INLINE void dw_pixel_dm1(const tpl_depthwise_conv_2d_params_t *p, const int8
   const int32_t ch = p->in_ch;
   const int32_t row_stride = p->in_w * ch;
   const int32_t tap_dx = p->dilation_w * ch;
+#if TPL_DW_DSP
+  const uint32_t offp = ((uint32_t)off & 0xffffu) | ((uint32_t)off << 16);
+#endif
   int32_t c = 0;
   for (; c + 4 <= ch; c += 4) {
     int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
@@ -37,22 +60,29 @@ TPL_INLINE void dw_pixel_dm1(const tpl_depthwise_conv_2d_params_t *p, const int8
       const int8_t *x = in_b + (iy0 + fy * p->dilation_h) * row_stride + (ix0 + fx0 * p->dilation_w) * ch + c;
       const int8_t *w = filter + (fy * p->filter_w + fx0) * ch + c;
       for (int32_t fx = fx0; fx < fx1; ++fx) {
+#if TPL_DW_DSP
+        /* SXTAB16 adds the offset to channels (0, 2) / (1, 3) as int16 (|x + off| <= 255). */
+        const uint32_t xv = dw_load32(x), wv = dw_load32(w);
+        const int32_t xe = __sxtab16(offp, xv), xo = __sxtab16(offp, dw_ror8(xv));
+        const int32_t we = __sxtb16(wv), wo = __sxtb16(dw_ror8(wv));
+        a0 = __smlabb(xe, we, a0);
+        a2 = __smlatt(xe, we, a2);
+        a1 = __smlabb(xo, wo, a1);
+        a3 = __smlatt(xo, wo, a3);
+#else
         a0 += w[0] * (x[0] + off);
         a1 += w[1] * (x[1] + off);
         a2 += w[2] * (x[2] + off);
         a3 += w[3] * (x[3] + off);
+#endif
         x += tap_dx;
         w += ch;
       }
     }
-    output[c] = (int8_t)tpl_clamp_i32(tpl_conv_mbqm(a0, p->multiplier[c], p->shift[c]) + p->output_offset,
-                                      p->act_min, p->act_max);
-    output[c + 1] = (int8_t)tpl_clamp_i32(
-        tpl_conv_mbqm(a1, p->multiplier[c + 1], p->shift[c + 1]) + p->output_offset, p->act_min, p->act_max);
-    output[c + 2] = (int8_t)tpl_clamp_i32(
-        tpl_conv_mbqm(a2, p->multiplier[c + 2], p->shift[c + 2]) + p->output_offset, p->act_min, p->act_max);
-    output[c + 3] = (int8_t)tpl_clamp_i32(
-        tpl_conv_mbqm(a3, p->multiplier[c + 3], p->shift[c + 3]) + p->output_offset, p->act_min, p->act_max);
+    output[c] = dw_requant(p, a0, c);
+    output[c + 1] = dw_requant(p, a1, c + 1);
+    output[c + 2] = dw_requant(p, a2, c + 2);
+    output[c + 3] = dw_requant(p, a3, c + 3);
   }
   for (; c < ch; ++c) {
     int32_t acc = bias[c];
@@ -65,8 +95,7 @@ TPL_INLINE void dw_pixel_dm1(const tpl_depthwise_conv_2d_params_t *p, const int8
         w += ch;
       }
     }
-    acc = tpl_conv_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
-    output[c] = (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
+    output[c] = dw_requant(p, acc, c);
   }
 }
 
