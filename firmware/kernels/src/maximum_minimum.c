@@ -6,10 +6,12 @@
 
 void tpl_maximum_s8(const tpl_maximum_minimum_params_t *p, const int8_t *input1,
                     const int8_t *input2, int8_t *output) {
-  TPL_BROADCAST4_FOR(&p->bcast, TPL_MAX_BODY);
+  const tpl_broadcast4_t g = p->bcast; /* local: int8 stores may alias the struct */
+  TPL_BROADCAST4_FOR(&g, TPL_MAX_BODY);
 }
 
 void tpl_minimum_s8(const tpl_maximum_minimum_params_t *p, const int8_t *input1,
                     const int8_t *input2, int8_t *output) {
-  TPL_BROADCAST4_FOR(&p->bcast, TPL_MIN_BODY);
+  const tpl_broadcast4_t g = p->bcast;
+  TPL_BROADCAST4_FOR(&g, TPL_MIN_BODY);
 }
