@@ -21,7 +21,7 @@ def converted(tmp_path_factory):
         if name not in cache:
             entry = ZOO[name]
             data = convert(build(name), fused_lstm=entry.fused_lstm, n_rep=32)
-            check_integer_only(flatbuffer.parse(data), allow_float=entry.allow_float)
+            check_integer_only(flatbuffer.parse(data))
             path = tmp_path_factory.mktemp(name) / f"{name}.tflite"
             path.write_bytes(data)
             cache[name] = path

@@ -16,5 +16,5 @@ from tflm_pipeline.model_zoo import ZOO, build
 def test_zoo_model_bit_exact_on_host(name):
     entry = ZOO[name]
     data = convert(build(name), fused_lstm=entry.fused_lstm, n_rep=32)
-    check_integer_only(flatbuffer.parse(data), allow_float=entry.allow_float)
+    check_integer_only(flatbuffer.parse(data))
     assert_bit_exact_on_host(data, n=60)

@@ -2,8 +2,7 @@
 
 Used by the bit-exactness tests (host and emulated boards), the arena table in ``benchmarks/``
 and the instruction-count benchmark. Each entry builds an untrained tf_keras model with fixed
-seeds; conversion settings that belong to the model (fused LSTM, accepted float islands) travel
-with it.
+seeds; conversion settings that belong to the model (fused LSTM) travel with it.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ class ZooModel:
     name: str
     build: Callable[[], "keras.Model"]
     fused_lstm: bool = False
-    allow_float: bool = False
     float_io: bool = False
     description: str = ""
 
@@ -117,8 +115,8 @@ ZOO: dict[str, ZooModel] = {m.name: m for m in [
     ZooModel("conv1d", _conv1d, description="Conv1D + global average pooling"),
     ZooModel("elementwise", _elementwise, description="add/sub/mul/tanh/sigmoid/concat/pad/transpose"),
     ZooModel("lstm_unrolled", _lstm_unrolled, description="LSTM(16) unrolled over 10 steps"),
-    ZooModel("gru_unrolled", _gru_unrolled, allow_float=True,
-             description="GRU(16) unrolled over 10 steps (converter leaves a float SPLIT island)"),
+    ZooModel("gru_unrolled", _gru_unrolled,
+             description="GRU(16) unrolled over 10 steps, float SPLIT island rewritten to int8"),
     ZooModel("lstm_stacked", _lstm_stacked, description="two stacked unrolled LSTMs"),
     ZooModel("lstm_fused", _lstm_fused, fused_lstm=True, description="UNIDIRECTIONAL_SEQUENCE_LSTM"),
 ]}

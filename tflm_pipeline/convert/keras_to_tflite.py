@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import PipelineError
 from ..tf import keras, tf
+from .float_islands import rewrite_float_islands
 
 _RECURRENT = {"GRU", "SimpleRNN", "RNN", "LSTM"}
 
@@ -107,7 +108,8 @@ def _with_batch_one(model, fused_lstm: bool):
 
 
 def convert_keras_model(model, representative: list[np.ndarray], *, fused_lstm: bool = False,
-                        float_io: bool = False, calibration_steps: int = 200) -> bytes:
+                        float_io: bool = False, calibration_steps: int = 200,
+                        rewrite_islands: bool = True) -> bytes:
     """Convert a Keras model to a full-integer int8 TFLite flatbuffer.
 
     Args:
@@ -116,6 +118,8 @@ def convert_keras_model(model, representative: list[np.ndarray], *, fused_lstm: 
         example without the batch axis, or with a leading batch axis of 1).
       fused_lstm: keep LSTM layers rolled so they become UNIDIRECTIONAL_SEQUENCE_LSTM.
       float_io: keep float32 model inputs/outputs (QUANTIZE/DEQUANTIZE at the edges).
+      rewrite_islands: turn the converter's DEQUANTIZE -> SPLIT -> QUANTIZE float islands into
+        the same split on int8 where that is exactly equivalent (see :mod:`.float_islands`).
     Returns:
       the flatbuffer bytes. Per-channel int8 weights, int32 biases, int8 activations.
     """
@@ -153,8 +157,9 @@ def convert_keras_model(model, representative: list[np.ndarray], *, fused_lstm: 
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
     try:
-        return bytes(converter.convert())
+        result = bytes(converter.convert())
     except Exception as exc:
         text = str(exc).strip().splitlines()
         detail = next((ln for ln in text if "error" in ln.lower()), text[0] if text else type(exc).__name__)
         raise PipelineError(f"TFLite conversion failed: {detail.strip()[:300]}") from None
+    return rewrite_float_islands(result) if rewrite_islands else result
