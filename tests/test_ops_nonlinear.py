@@ -90,15 +90,15 @@ def test_relu_relu6_leaky_relu_requantize_hard_swish_every_input_value():
     rng = np.random.default_rng(21)
     ops = []
     for (si, zi), (so, zo) in zip(_sweep(rng, 12), _sweep(rng, 12)):
-        ops.append(Op("RELU", [Spec((1, 256), "INT8", si, zi)], Spec((1, 256), "INT8", so, zo)))
-        ops.append(Op("RELU6", [Spec((1, 256), "INT8", si * 20, zi)], Spec((1, 256), "INT8", si * 20, zi)))
+        ops.append(Op("RELU", [Spec((1, 259), "INT8", si, zi)], Spec((1, 259), "INT8", so, zo)))
+        ops.append(Op("RELU6", [Spec((1, 259), "INT8", si * 20, zi)], Spec((1, 259), "INT8", si * 20, zi)))
         opt = s.LeakyReluOptionsT()
         opt.alpha = float(rng.choice([0.01, 0.1, 0.2, 0.3, 0.5]))
-        ops.append(Op("LEAKY_RELU", [Spec((1, 256), "INT8", si, zi)], Spec((1, 256), "INT8", so, zo),
+        ops.append(Op("LEAKY_RELU", [Spec((1, 259), "INT8", si, zi)], Spec((1, 259), "INT8", so, zo),
                       opt, s.BuiltinOptions.LeakyReluOptions))
-        ops.append(Op("QUANTIZE", [Spec((1, 256), "INT8", si, zi)], Spec((1, 256), "INT8", so, zo)))
-        ops.append(Op("HARD_SWISH", [Spec((1, 256), "INT8", si, zi)],
-                      Spec((1, 256), "INT8", si * float(rng.uniform(0.1, 2.0)), zo)))
+        ops.append(Op("QUANTIZE", [Spec((1, 259), "INT8", si, zi)], Spec((1, 259), "INT8", so, zo)))
+        ops.append(Op("HARD_SWISH", [Spec((1, 259), "INT8", si, zi)],
+                      Spec((1, 259), "INT8", si * float(rng.uniform(0.1, 2.0)), zo)))
     _check_all_values(ops)
 
 

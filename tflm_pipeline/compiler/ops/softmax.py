@@ -106,8 +106,8 @@ def prepare(ctx: OpContext) -> KernelCall:
         raise ctx.unsupported(str(exc)) from None
     depth = int(x.shape[-1]) if x.shape else 1
     rows = x.nbytes // max(depth, 1)
-    if depth > 1 << 11:
-        raise ctx.unsupported(f"softmax over {depth} values; supported: up to 2048 (sum headroom)")
+    if depth >= 1 << 12:  # the Q12.19 sum of exps (each <= 1.0) would overflow int32, as in TFLM
+        raise ctx.unsupported(f"softmax over {depth} values; supported: up to 4095")
     lut = ctx.const_array(exp_table(s), np.int32, "softmax_exp_lut")
     return KernelCall("tpl_softmax_s8", "tpl_softmax.h", "tpl_softmax_params_t",
                       SoftmaxParams(rows=rows, depth=depth),
