@@ -38,7 +38,8 @@ def resolver_method(builtin_name: str) -> str:
 
 
 def custom_registerer(custom_code: str) -> str:
-    """Name of the registration function a custom op's TFLM wrapper defines."""
+    """Name (in namespace ``tpl``) of the registration function a custom op's TFLM wrapper
+    in ``custom_ops/`` defines, e.g. TPL_TERNARY_FC -> Register_TPL_TERNARY_FC."""
     return "Register_" + re.sub(r"[^0-9A-Za-z]", "_", custom_code).upper()
 
 
@@ -63,13 +64,15 @@ def resolver_source(model: Model) -> str:
              "#ifndef MODEL_RESOLVER_H_", "#define MODEL_RESOLVER_H_", "",
              '#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"']
     if custom:
-        lines.append("/* Custom ops: include their wrappers from tflm-pipeline's custom_ops/. */")
+        lines.append("/* Custom ops: link their TFLM wrappers from tflm-pipeline's custom_ops/. */")
+        lines.append("namespace tpl {")
         for name in sorted(custom):
             lines.append(f"TFLMRegistration* {custom_registerer(name)}();")
+        lines.append("}  // namespace tpl")
     lines += ["", f"using ModelOpResolver = tflite::MicroMutableOpResolver<{len(names)}>;", "",
               "inline TfLiteStatus RegisterModelOps(ModelOpResolver& resolver) {"]
     for name in names:
-        call = (f'resolver.AddCustom("{name}", {custom_registerer(name)}())' if name in custom
+        call = (f'resolver.AddCustom("{name}", tpl::{custom_registerer(name)}())' if name in custom
                 else f"resolver.{resolver_method(name)}()")
         lines.append(f"  if ({call} != kTfLiteOk) return kTfLiteError;")
     lines += ["  return kTfLiteOk;", "}", "", "#endif  /* MODEL_RESOLVER_H_ */", ""]
