@@ -155,14 +155,67 @@ static void conv_dsp(const tpl_conv_2d_params_t *p, const int8_t *input, const i
 }
 #endif
 
+#if !TPL_CONV_DSP
+/* Portable path (one group): two output pixels x two output channels per step, so each loaded
+ * input and filter byte feeds two MACs. */
+static void conv_tiled(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
+                       int8_t *output, int8_t *scratch) {
+  const int32_t k = p->filter_h * p->filter_w * p->filter_in_ch;
+  int8_t *patches[2] = {scratch, scratch + k};
+  const int32_t in_batch = p->in_h * p->in_w * p->in_ch;
+  const int32_t pixels = p->batches * p->out_h * p->out_w;
+  int32_t b = 0, oy = 0, ox = 0;
+  for (int32_t q = 0; q < pixels; q += 2) {
+    const int32_t n = pixels - q >= 2 ? 2 : 1;
+    const int8_t *cols[2];
+    for (int32_t j = 0; j < n; ++j) {
+      const int8_t *in_b = input + b * in_batch;
+      if (p->direct) {
+        cols[j] = in_b + (oy * p->stride_h * p->in_w + ox * p->stride_w) * p->in_ch;
+      } else {
+        im2col(p, in_b, oy, ox, 0, patches[j]);
+        cols[j] = patches[j];
+      }
+      if (++ox == p->out_w) {
+        ox = 0;
+        if (++oy == p->out_h) { oy = 0; ++b; }
+      }
+    }
+    const int8_t *x0 = cols[0], *x1 = n == 2 ? cols[1] : cols[0];
+    int8_t *out0 = output + q * p->out_ch, *out1 = out0 + p->out_ch;
+    for (int32_t c = 0; c < p->out_ch; c += 2) {
+      const int two = c + 1 < p->out_ch;
+      const int8_t *w0 = filter + c * k, *w1 = two ? w0 + k : w0;
+      int32_t a00 = p->bias_folded[c], a01 = two ? p->bias_folded[c + 1] : 0;
+      int32_t a10 = a00, a11 = a01;
+      for (int32_t i = 0; i < k; ++i) {
+        const int32_t u = x0[i], v = x1[i], wa = w0[i], wb = w1[i];
+        a00 += u * wa;
+        a01 += u * wb;
+        a10 += v * wa;
+        a11 += v * wb;
+      }
+      out0[c] = requant(p, a00, c);
+      if (two) out0[c + 1] = requant(p, a01, c + 1);
+      if (n == 2) {
+        out1[c] = requant(p, a10, c);
+        if (two) out1[c + 1] = requant(p, a11, c + 1);
+      }
+    }
+  }
+}
+#endif
+
 void tpl_conv_2d(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
                  int8_t *output, int8_t *scratch) {
-#if TPL_CONV_DSP
   if (p->groups == 1) {
+#if TPL_CONV_DSP
     conv_dsp(p, input, filter, output, scratch);
+#else
+    conv_tiled(p, input, filter, output, scratch);
+#endif
     return;
   }
-#endif
   const int32_t k = p->filter_h * p->filter_w * p->filter_in_ch;
   const int32_t per_group = p->out_ch / p->groups;
   for (int32_t b = 0; b < p->batches; ++b) {
