@@ -141,3 +141,53 @@ def test_params_dataclasses_match_c_structs(params, header):
         assert re.search(rf"[ *]{f.name}(\[\d+\])?;", text), f"{f.name} missing from {header}"
     for f in dataclasses.fields(Broadcast4):
         assert re.search(rf" {f.name}\[4\];", (KERNEL_DIR / "include/tpl_broadcast.h").read_text())
+
+
+_FAST_HELPERS_CHECK = r"""
+#include <stdio.h>
+#include "tpl_common.h"
+static unsigned long long s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+  long bad = 0;
+  const int32_t edge[] = {0, 1, -1, 2, -2, INT32_MAX, INT32_MIN, INT32_MIN + 1, INT32_MAX - 1,
+                          1 << 30, -(1 << 30), (1 << 30) + 1, -(1 << 30) - 1, 12345, -12345};
+  const int ne = (int)(sizeof(edge) / sizeof(edge[0]));
+  for (int i = 0; i < ne; ++i)
+    for (int j = 0; j < ne; ++j)
+      if (!(edge[i] == INT32_MIN && edge[j] == INT32_MIN))
+        bad += tpl_srdhm(edge[i], edge[j]) != tpl_srdhm_nosat(edge[i], edge[j]);
+  for (long k = 0; k < 4000000; ++k) {
+    int32_t a = (int32_t)rnd(), b = (int32_t)rnd();
+    a >>= (k & 1) ? (int)(rnd() % 32) : 0;
+    if (!(a == INT32_MIN && b == INT32_MIN)) bad += tpl_srdhm(a, b) != tpl_srdhm_nosat(a, b);
+    const int e = (int)(rnd() % 31);
+    const int32_t t = (int32_t)(rnd() >> 1) >> e, half = (int32_t)(1u << (30 - e));
+    bad += tpl_srdhm(t | 1, half) != tpl_srdhm_nosat(t | 1, half);      /* exact ties */
+    bad += tpl_srdhm(-(t | 1), half) != tpl_srdhm_nosat(-(t | 1), half);
+  }
+  for (int e = 0; e < 32; ++e) {
+    const int32_t lim = INT32_MAX - (int32_t)((1u << e) >> 1);
+    for (long k = 0; k < 200000; ++k) {
+      int32_t x = (int32_t)rnd() >> (rnd() % 32);
+      if (k < 2048) x = (int32_t)(k - 1024) * (int32_t)((1u << e) >> 1) + (int32_t)(k % 3) - 1;
+      if (x <= lim) bad += tpl_rdbpot(x, e) != tpl_rdbpot_nosat(x, e);
+    }
+    bad += tpl_rdbpot(INT32_MIN, e) != tpl_rdbpot_nosat(INT32_MIN, e);
+  }
+  printf("%ld\n", bad);
+  return bad != 0;
+}
+"""
+
+
+def test_fast_rounding_helpers_equal_gemmlowp_forms(tmp_path):
+    """tpl_srdhm_nosat / tpl_rdbpot_nosat (used in the ADD/SUB/MUL loops) vs the plain forms."""
+    import subprocess
+    src = tmp_path / "check.c"
+    src.write_text(_FAST_HELPERS_CHECK)
+    exe = tmp_path / "check"
+    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
+                    f"-I{KERNEL_DIR / 'include'}", str(src), "-o", str(exe)], check=True)
+    out = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "0", out.stdout

@@ -36,4 +36,32 @@ typedef struct {
     }                                                                                      \
   } while (0)
 
+/* Runs ROW(out_index, in1_index, in2_index, count, in1_step, in2_step) once per innermost row of
+ * the folded broadcast g. The common stride pairs (1,1), (1,0), (0,1) are passed as constants so
+ * that an always-inline ROW function compiles to a specialized loop for each. */
+#define TPL_BROADCAST4_ROWS(g, ROW)                                                        \
+  do {                                                                                     \
+    int32_t o_ = 0;                                                                        \
+    const int32_t n3_ = (g)->shape[3], a3_ = (g)->in1_stride[3], b3_ = (g)->in2_stride[3]; \
+    for (int32_t i0_ = 0; i0_ < (g)->shape[0]; ++i0_) {                                    \
+      for (int32_t i1_ = 0; i1_ < (g)->shape[1]; ++i1_) {                                  \
+        for (int32_t i2_ = 0; i2_ < (g)->shape[2]; ++i2_, o_ += n3_) {                     \
+          const int32_t a_ = i0_ * (g)->in1_stride[0] + i1_ * (g)->in1_stride[1] +         \
+                             i2_ * (g)->in1_stride[2];                                     \
+          const int32_t b_ = i0_ * (g)->in2_stride[0] + i1_ * (g)->in2_stride[1] +         \
+                             i2_ * (g)->in2_stride[2];                                     \
+          if (a3_ == 1 && b3_ == 1) {                                                      \
+            ROW(o_, a_, b_, n3_, 1, 1);                                                    \
+          } else if (a3_ == 1 && b3_ == 0) {                                               \
+            ROW(o_, a_, b_, n3_, 1, 0);                                                    \
+          } else if (a3_ == 0 && b3_ == 1) {                                               \
+            ROW(o_, a_, b_, n3_, 0, 1);                                                    \
+          } else {                                                                         \
+            ROW(o_, a_, b_, n3_, a3_, b3_);                                                \
+          }                                                                                \
+        }                                                                                  \
+      }                                                                                    \
+    }                                                                                      \
+  } while (0)
+
 #endif /* TPL_BROADCAST_H_ */

@@ -47,4 +47,20 @@ TPL_INLINE int32_t tpl_mbqm(int32_t x, int32_t multiplier, int shift) {
   return tpl_rdbpot(tpl_srdhm((int32_t)((uint32_t)x << left), multiplier), right);
 }
 
+/* Faster exact forms of the two gemmlowp steps, for inner loops (results identical to the above
+ * within the stated ranges; checked exhaustively/randomly by tests/test_ops_elementwise.py).
+ *
+ * tpl_srdhm when a and b are not both INT32_MIN (always so with a positive multiplier):
+ * SRDHM rounds a*b/2^31 to nearest with ties toward +infinity, i.e. floor((a*b + 2^30) / 2^31). */
+TPL_INLINE int32_t tpl_srdhm_nosat(int32_t a, int32_t b) {
+  return (int32_t)(((int64_t)a * (int64_t)b + (1LL << 30)) >> 31);
+}
+
+/* tpl_rdbpot for x <= INT32_MAX - 2^(exponent-1): (x + 2^(e-1) - [x < 0 and e > 0]) >> e. */
+TPL_INLINE int32_t tpl_rdbpot_nosat(int32_t x, int exponent) {
+  const int32_t nudge = (int32_t)((1u << exponent) >> 1);
+  const int32_t fix = -(int32_t)(exponent > 0);
+  return (x + nudge + ((x >> 31) & fix)) >> exponent;
+}
+
 #endif /* TPL_COMMON_H_ */
