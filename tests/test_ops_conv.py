@@ -52,6 +52,14 @@ CASES = {
         L.DepthwiseConv2D((2, 3), strides=(1, 2), padding="same", depth_multiplier=3),
     ], ["DEPTHWISE_CONV_2D"]),
     "gap1d": ((14, 6), [L.GlobalAveragePooling1D()], ["MEAN"]),
+    "conv1d": ((32, 3), [  # Conv1D/pooling1D become RESHAPE + CONV_2D / MAX_POOL_2D
+        L.Conv1D(8, 5, padding="same", activation="relu", bias_initializer="random_normal"),
+        L.MaxPooling1D(2),
+        L.Conv1D(8, 3, dilation_rate=2, bias_initializer="random_normal"),
+        L.AveragePooling1D(2, padding="same"),
+        L.GlobalAveragePooling1D(),
+        L.Dense(3),
+    ], ["RESHAPE", "CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN", "FULLY_CONNECTED"]),
     "pad_pool_mean": ((15, 13, 5), [
         L.ZeroPadding2D(((1, 0), (0, 3))),
         L.AveragePooling2D(3, strides=2, padding="same"),
