@@ -66,6 +66,18 @@ def test_keras_broadcasts_and_constant_operands():
     assert_bit_exact_on_host(tfl, n=150)
 
 
+def test_average_maximum_minimum_swish_layers():
+    """Average -> ADD + MUL; Maximum/Minimum; swish -> LOGISTIC + MUL; the converter also inserts
+    int8 -> int8 QUANTIZE and a standalone RELU6 here."""
+    keras.utils.set_random_seed(9)
+    inp = keras.Input((24,))
+    a, b = L.Dense(16)(inp), L.Dense(16)(inp)
+    outs = [L.Activation("swish")(a), L.Average()([a, b]), L.Maximum()([a, b]), L.Minimum()([a, b]),
+            L.Activation("relu6")(L.Add()([a, b])), L.Activation("sigmoid")(b)]
+    compiled = assert_bit_exact_on_host(convert(keras.Model(inp, outs)), n=200)
+    assert {"MUL", "ADD", "MAXIMUM", "MINIMUM", "QUANTIZE", "RELU6", "LOGISTIC"} <= set(compiled.op_names)
+
+
 _BROADCASTS = [((1, 4, 5, 3), (1, 4, 5, 3)), ((1, 4, 5, 3), (3,)), ((3,), (1, 4, 5, 3)),
                ((1, 4, 5, 3), ()), ((1, 4, 1, 3), (1, 1, 5, 1)), ((2, 1, 6), (1, 3, 1)),
                ((1, 7), (7,)), ((1, 4, 5, 3), (1, 4, 1, 3))]
