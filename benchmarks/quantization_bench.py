@@ -54,8 +54,8 @@ def load(name: str, quick: bool):
         cfg = dict(epochs=40, finetune=12)
     elif name == "fmnist":
         d = datasets.fashion_mnist.load_fashion_mnist()
-        xtr = (d.train.x[:20000] / 255.0).astype(np.float32)
-        xte = (d.test.x[:5000] / 255.0).astype(np.float32)
+        xtr = d.train.x[:20000].astype(np.float32)      # already pixel / 255
+        xte = d.test.x[:5000].astype(np.float32)
         d = type("D", (), {"train": type("S", (), {"y": d.train.y[:20000]}),
                            "test": type("S", (), {"y": d.test.y[:5000]}), "num_classes": 10})
         cfg = dict(epochs=6, finetune=3)

@@ -15,15 +15,18 @@ Weight strategies are registered by name (:func:`base.get`) and applied by one w
     qm.fit(..., callbacks=[alpha_blending.AlphaSchedule(0, steps)])
 """
 
-from . import alpha_blending, base, grids, packing, ptq, ternary  # noqa: F401
+from . import alpha_blending, base, grids, intn, packing, ptq, qat, ternary  # noqa: F401
 from .alpha_blending import AlphaBlend, AlphaSchedule, alpha_blend_model
-from .base import LayerPolicy, QuantizeWeights, apply, strip
+from .base import LayerPolicy, QuantizeWeights, apply, for_conversion, strip
+from .intn import IntSTE, intn_model
+from .qat import convert_qat, qat_model
 from .packing import flash_saving, pack_ternary, weight_bits
-from .ternary import TTQ, TWN, export_ternary, ternary_model
+from .ternary import TTQ, TWN, export_ternary, ternary_model, to_ternary_flatbuffer
 
 __all__ = [
-    "base", "grids", "ptq", "ternary", "alpha_blending", "packing",
-    "LayerPolicy", "QuantizeWeights", "apply", "strip",
+    "base", "grids", "ptq", "qat", "intn", "ternary", "alpha_blending", "packing",
+    "qat_model", "convert_qat", "IntSTE", "intn_model",
+    "LayerPolicy", "QuantizeWeights", "apply", "strip", "for_conversion", "to_ternary_flatbuffer",
     "TWN", "TTQ", "ternary_model", "export_ternary",
     "AlphaBlend", "AlphaSchedule", "alpha_blend_model",
     "pack_ternary", "weight_bits", "flash_saving",

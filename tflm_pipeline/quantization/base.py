@@ -252,3 +252,9 @@ def strip(qmodel):
 
 def wrappers(model) -> list[QuantizeWeights]:
     return [l for l in _flat_layers(model) if isinstance(l, QuantizeWeights)]
+
+
+def for_conversion(model):
+    """The model the int8 converter should see: :func:`strip` ped if it holds quantization
+    wrappers (ternary / intN / alpha-blending training), else ``model`` itself."""
+    return strip(model) if wrappers(model) else model

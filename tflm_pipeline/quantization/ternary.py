@@ -233,3 +233,12 @@ def export_ternary(model_bytes: bytes, *, tensors: set[int] | None = None) -> by
                     bs = np.asarray(bt.quantization.scale, np.float32)
                     bt.quantization.scale = (bs * np.broadcast_to(mult, bs.shape)).astype(np.float32)
     return serialize(m)
+
+
+def to_ternary_flatbuffer(model_bytes: bytes, *, packed: bool = False) -> bytes:
+    """``tflm-deploy convert --quantize ternary`` in one call: int8 flatbuffer of a stripped
+    ternary-trained model -> stock ternary form (any TFLM) or, with ``packed``, the 2-bit
+    TPL_TERNARY_FC form (needs the custom op: our runtime or a TFLM build with the wrapper)."""
+    from .packing import pack_ternary
+    stock = export_ternary(model_bytes)
+    return pack_ternary(stock) if packed else stock
