@@ -3,7 +3,7 @@
  *
  * One time step, per batch row (all arithmetic is row-independent):
  *   gate_g  = act_g(sat16(fc16(x_t, W_g, b_g) + fc16(h, R_g)))     Q3.12 in, Q0.15 out
- *             act = sigmoid for input/forget/output, tanh (or sigmoid) for the cell gate
+ *             act = sigmoid for input/forget/output, tanh for the cell gate
  *   c       = clip(sat16(mul16(f, c) + mul16(i, g)))                  cell scale 2^cell_power
  *   h       = mul8(tanh(c), o) + hidden_zp;  output[t] = h
  * The zero-point terms of both FCs are folded into per-gate biases at compile time (exact integer
@@ -15,10 +15,6 @@
 #define TPL_LSTM_H_
 
 #include "tpl_common.h"
-
-/* Activations of a gate (TfLiteFusedActivation values TFLM accepts for the cell gate). */
-#define TPL_LSTM_ACT_TANH 4
-#define TPL_LSTM_ACT_SIGMOID 6
 
 typedef struct {
   const int8_t *input_weights;      /* [state_size][input_size] */
@@ -39,7 +35,6 @@ typedef struct {
   int32_t time_major;               /* 1: input [T][B][I]; 0: input [B][T][I] */
   int32_t hidden_zp;                /* hidden state zero point (its reset value too) */
   int32_t reset_state;              /* 1: h = hidden_zp, c = 0 at the start of every call */
-  int32_t cell_gate_activation;     /* TPL_LSTM_ACT_TANH or TPL_LSTM_ACT_SIGMOID */
   int32_t cell_tanh_multiplier;     /* tanh(cell): Q3.12 input = (c * mult + round) >> shift */
   int32_t cell_tanh_shift;
   int32_t cell_clip;                /* c = clamp(c, -cell_clip, cell_clip); -1: no clipping */

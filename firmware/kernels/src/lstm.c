@@ -94,9 +94,7 @@ static void lstm_step(const tpl_lstm_params_t *p, const int8_t *x, int8_t *h, in
     /* Gate activations, Q0.15. Sigmoid/tanh of a Q3.12 input: multiplier 3, shift 0. */
     const int32_t f = tpl_lstm_sigmoid16(gate_preact(&p->forget_gate, x, h, r, in_n, st_n), 3, 0);
     const int32_t i = tpl_lstm_sigmoid16(gate_preact(&p->input_gate, x, h, r, in_n, st_n), 3, 0);
-    const int32_t gp = gate_preact(&p->cell_gate, x, h, r, in_n, st_n);
-    const int32_t g = p->cell_gate_activation == TPL_LSTM_ACT_SIGMOID ? tpl_lstm_sigmoid16(gp, 3, 0)
-                                                                       : tpl_lstm_tanh16(gp, 3, 0);
+    const int32_t g = tpl_lstm_tanh16(gate_preact(&p->cell_gate, x, h, r, in_n, st_n), 3, 0);
     const int32_t o = tpl_lstm_sigmoid16(gate_preact(&p->output_gate, x, h, r, in_n, st_n), 3, 0);
     /* Cell update: c = clip(sat16(f * c + i * g)), each product requantized to the cell scale. */
     const int32_t fc = sat16(tpl_mbqm(f * c[r], p->forget_mul_multiplier, p->forget_mul_shift));

@@ -47,7 +47,7 @@ LAYER_NORM = (20, 21, 22, 23)
 GATE_INPUT_SCALE = 2.0 ** -12   # Q3.12: FC outputs, input of sigmoid/tanh
 GATE_OUTPUT_SCALE = 2.0 ** -15  # Q0.15: sigmoid/tanh outputs
 
-ACT_TANH, ACT_SIGMOID = 4, 6  # TfLiteFusedActivation / schema ActivationFunctionType
+ACT_TANH = 4  # schema ActivationFunctionType.TANH (the schema has no sigmoid for this option)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,6 @@ class LstmParams:
     time_major: int
     hidden_zp: int
     reset_state: int
-    cell_gate_activation: int
     cell_tanh_multiplier: int
     cell_tanh_shift: int
     cell_clip: int
@@ -180,8 +179,8 @@ def prepare(ctx: OpContext) -> KernelCall:
     state_size = ctx.input(INPUT_TO_GATE["forget"]).shape[0]
     if int(np.prod(h.shape)) != batches * state_size or int(np.prod(c.shape)) != batches * state_size:
         raise ctx.unsupported(f"state shapes {h.shape}/{c.shape} do not match batch {batches} x {state_size}")
-    if opts.fusedActivationFunction not in (ACT_TANH, ACT_SIGMOID):
-        raise ctx.unsupported(f"cell gate activation {opts.fusedActivationFunction}; supported: TANH (4), SIGMOID (6)")
+    if opts.fusedActivationFunction != ACT_TANH:
+        raise ctx.unsupported(f"cell gate activation {opts.fusedActivationFunction}; supported: TANH (4)")
     if opts.cellClip < 0:
         raise ctx.unsupported(f"cell_clip {opts.cellClip} < 0")
     power, _ = checked_log2(c.scale[0])  # TFLM ignores the power-of-two check; so do we
@@ -193,7 +192,6 @@ def prepare(ctx: OpContext) -> KernelCall:
     params = LstmParams(
         batches=batches, time_steps=time_steps, input_size=input_size, state_size=state_size,
         time_major=int(time_major), hidden_zp=int(h.zero_point[0]), reset_state=1,
-        cell_gate_activation=int(opts.fusedActivationFunction),
         cell_tanh_multiplier=tanh_mult, cell_tanh_shift=tanh_shift,
         cell_clip=quantized_cell_clip(opts.cellClip, c.scale[0]),
         forget_mul_multiplier=fm, forget_mul_shift=fs, input_mul_multiplier=im, input_mul_shift=ish,
