@@ -145,9 +145,12 @@ def convert_keras_model(model, representative: list[np.ndarray], *, fused_lstm: 
     if n == 0:
         raise PipelineError("the representative data holds no example")
 
+    names = list(model1.input_names)
+
     def rep():
+        # Keyed by input name: the converter's own input order need not be Keras's.
         for k in range(min(n, calibration_steps)):
-            yield [a[k:k + 1] for a in examples]
+            yield {name: a[k:k + 1] for name, a in zip(names, examples)}
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model1)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
