@@ -14,7 +14,7 @@ from quant_models import mlp, ternary_flatbuffers
 def test_ptq_report_float_vs_int8_on_tflm():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1200, 20)).astype(np.float32)
-    y = (x[:, :3].sum(1) > 0).astype(np.int64) + 2 * (x[:, 3] > 0.8)
+    y = (x[:, :3].sum(1) > 0).astype(np.int64) + (x[:, 3] > 0.8)
     m = mlp(sizes=(20, 32, 16, 3), activations=("relu", "relu", None))
     m.compile(keras.optimizers.Adam(1e-2), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     m.fit(x[:1000], y[:1000], epochs=5, batch_size=64, verbose=0)
