@@ -7,9 +7,11 @@ peephole, projection, layer norm or CIFG), 24 inputs in TFLM's ``lstm_shared.h``
 Prepare reproduces TFLM's ``UnidirectionalSequenceLstmPrepare`` (lstm_eval_common.cc):
 
 * each gate has two FULLY_CONNECTEDs, input -> int16 and hidden -> int16, both with output scale
-  2^-12 (Q3.12); the multiplier is s_in * s_w / 2^-12 with the product in *double* (the
-  per-channel FC path of current TFLM; the per-tensor float product is off by a few units of the
-  Q31 multiplier, which is visible on near-ties); the gate bias goes to the input FC only;
+  2^-12 (Q3.12); the multiplier is s_in * s_w / 2^-12 with the product in *double* (measured
+  against the TFLM wheel: the float product of the per-tensor ``GetQuantizedConvolutionMultipler``
+  is off by tens of units of the Q31 multiplier, which flips the first rounding of
+  MultiplyByQuantizedMultiplier on near-ties, ~1 output in 3000 of a stacked LSTM); the gate
+  bias goes to the input FC only;
 * the cell state scale must be 2^p (``CheckedLog2``; TFLM rounds log2 and ignores the check);
   tanh(cell) rescales its input by ``3 << (12 + p)`` (or ``3 >> -(12 + p)`` with rounding);
 * the element-wise products use ``CreateInterGateMulParams``: scales multiplied and divided in
