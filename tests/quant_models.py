@@ -7,7 +7,7 @@ import functools
 import numpy as np
 
 from tflm_pipeline.quantization import base, ptq, ternary
-from tflm_pipeline.tf import keras, tf
+from tflm_pipeline.tf import keras
 
 
 def mlp(sizes=(20, 33, 24, 17, 5), seed=0, activations=("relu", "relu6", None, None)):
@@ -51,4 +51,4 @@ def random_int8_inputs(model_bytes: bytes, n: int, seed: int = 1) -> np.ndarray:
     return np.random.default_rng(seed).integers(-128, 128, size=(n,) + shape).astype(np.int8)
 
 
-__all__ = ["mlp", "ternary_flatbuffers", "random_int8_inputs", "tf"]
+__all__ = ["mlp", "ternary_flatbuffers", "random_int8_inputs"]

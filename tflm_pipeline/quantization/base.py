@@ -12,7 +12,7 @@ Keras model whose weights are the exported (quantized) values, ready for the int
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tf import keras, tf
+from ..tf import keras
 
 
 def _tfmot():
