@@ -18,6 +18,27 @@ TPL_INLINE int32_t tpl_conv_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
   return tpl_rdbpot(high, right);
 }
 
+/* SMMULR: (a * b + 2^31) >> 32, the rounding high half of the product. */
+TPL_INLINE int32_t tpl_smmulr(int32_t a, int32_t b) {
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+#else
+  return (int32_t)(((int64_t)a * b + (1LL << 31)) >> 32);
+#endif
+}
+
+/* The short requantization form, equal to clamp(tpl_conv_mbqm(acc, m, shift) + output_offset)
+ * when the compiler set fast_rq (proof in tflm_pipeline/compiler/ops/conv_2d.py fast_requant):
+ * shift = -e <= -1 (so no left shift), add = 2^(e-1) + output_offset * 2^e, rsh = e, and the
+ * accumulator bound (2 |acc| < 2^31) keeps every step inside int32. */
+TPL_INLINE int32_t tpl_conv_rq_fast(int32_t acc, int32_t m, int32_t add, int32_t rsh, int32_t lo,
+                                    int32_t hi) {
+  const int32_t h = tpl_smmulr((int32_t)((uint32_t)acc << 1), m);
+  return tpl_clamp_i32((h + (h >> 31) + add) >> rsh, lo, hi);
+}
+
 typedef struct {
   int32_t batches;
   int32_t in_h, in_w, in_ch;        /* NHWC input */
@@ -35,15 +56,18 @@ typedef struct {
   const int32_t *bias_folded;       /* bias[c] + input_offset * sum(filter[c]), from Prepare */
   const int32_t *multiplier;        /* per output channel, Q31 */
   const int32_t *shift;             /* per output channel, positive = left */
+  int32_t fast_rq;                  /* 1: requantize with tpl_conv_rq_fast and the rq_* tables */
+  const int32_t *rq_add, *rq_rsh;
 } tpl_conv_2d_params_t;
 
 /* out[b][y][x][c] = clamp(mbqm(bias[c] + sum (in + input_offset) * w[c]) + output_offset), taps
  * outside the image omitted. Computed as bias_folded[c] + sum in * w over an im2col patch whose
  * outside taps hold input_zero_point: integer-identical. `scratch` holds
  * TPL_CONV_2D_SCRATCH(k) bytes, k = filter_h*filter_w*filter_in_ch, aligned to 4: the portable
- * loop uses k of them (none when direct); the Cortex-M DSP path (__ARM_FEATURE_DSP, one group)
- * two int16 patches plus one int8 patch. */
-#define TPL_CONV_2D_SCRATCH(k) (4 * (((k) + 1) & ~1) + (k))
+ * loop uses 2k of them (none when direct); the Cortex-M DSP path (__ARM_FEATURE_DSP, one group)
+ * two int8 patches and both widened to int16 (6 * kk, kk = k rounded up to 4); the MVE path two
+ * int8 patches. */
+#define TPL_CONV_2D_SCRATCH(k) (6 * (((k) + 3) & ~3))
 void tpl_conv_2d(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
                  int8_t *output, int8_t *scratch);
 

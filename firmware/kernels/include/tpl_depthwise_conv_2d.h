@@ -21,6 +21,8 @@ typedef struct {
   const int32_t *bias_folded;       /* bias[c] + input_offset * sum_taps filter[.][.][c] */
   const int32_t *multiplier;        /* per output channel, Q31 */
   const int32_t *shift;
+  int32_t fast_rq;                  /* 1: tpl_conv_rq_fast with the rq_* tables (tpl_conv_2d.h) */
+  const int32_t *rq_add, *rq_rsh;
 } tpl_depthwise_conv_2d_params_t;
 
 /* out[b][y][x][i*dm+m] = clamp(mbqm(bias + sum_taps w * (in[..][i] + input_offset)) + out_offset),

@@ -60,8 +60,24 @@ static void im2col(const tpl_conv_2d_params_t *p, const int8_t *in_b, int32_t oy
 __attribute__((noinline))
 #endif
 static int8_t requant(const tpl_conv_2d_params_t *p, int32_t acc, int32_t c) {
+  if (p->fast_rq) {
+    return (int8_t)tpl_conv_rq_fast(acc, p->multiplier[c], p->rq_add[c], p->rq_rsh[c], p->act_min,
+                                    p->act_max);
+  }
   acc = tpl_conv_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
   return (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
+}
+
+/* Requantize n consecutive channels' accumulators (c0, c0 + 1, ...) to out[0..n). */
+static void requant_run(const tpl_conv_2d_params_t *p, const int32_t *acc, int32_t c0, int32_t n,
+                        int8_t *out) {
+  if (p->fast_rq) {
+    const int32_t lo = p->act_min, hi = p->act_max;
+    const int32_t *m = p->multiplier + c0, *add = p->rq_add + c0, *rsh = p->rq_rsh + c0;
+    for (int32_t j = 0; j < n; ++j) out[j] = (int8_t)tpl_conv_rq_fast(acc[j], m[j], add[j], rsh[j], lo, hi);
+  } else {
+    for (int32_t j = 0; j < n; ++j) out[j] = requant(p, acc[j], c0 + j);
+  }
 }
 
 #if TPL_CONV_DSP
@@ -71,85 +87,114 @@ static int8_t requant(const tpl_conv_2d_params_t *p, int32_t acc, int32_t c) {
  * as the portable loop (only the order of exact int32 additions differs). */
 TPL_INLINE uint32_t ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
+/* SXTB16 of x rotated by 8, one instruction (GCC does not fold the rotation itself). */
+TPL_INLINE int32_t sxtb16_ror8(uint32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+
 TPL_INLINE uint32_t load32(const void *ptr) {
   uint32_t v;
   memcpy(&v, ptr, 4);
   return v;
 }
 
-static void widen_reordered(const int8_t *src, int16_t *dst, int32_t k) {
+/* Widen two patches (x0, x1) of k int8 values into one int16 buffer, per group of 4 values
+ * (x0: 0 2 1 3, x1: 0 2 1 3), so the MAC loop reads both pixels through one pointer; the k % 4
+ * tail stays in the int8 patches. */
+static void widen_pair(const int8_t *x0, const int8_t *x1, int16_t *dst, int32_t k) {
   int32_t i = 0;
   for (; i + 4 <= k; i += 4) {
-    const uint32_t w = load32(src + i);
-    const uint32_t e = (uint32_t)__sxtb16(w), o = (uint32_t)__sxtb16(ror8(w));
-    memcpy(dst + i, &e, 4);
-    memcpy(dst + i + 2, &o, 4);
+    const uint32_t a = load32(x0 + i), b = load32(x1 + i);
+    const int32_t v[4] = {__sxtb16(a), sxtb16_ror8(a), __sxtb16(b), sxtb16_ror8(b)};
+    memcpy(dst, v, 16);
+    dst += 8;
   }
-  for (; i < k; ++i) dst[i] = src[i];
 }
 
 static void conv_dsp(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
                      int8_t *output, int8_t *scratch) {
   const int32_t k = p->filter_h * p->filter_w * p->filter_in_ch;
-  const int32_t k2 = (k + 1) & ~1;
-  int16_t *cols[2] = {(int16_t *)(void *)scratch, (int16_t *)(void *)scratch + k2};
-  int8_t *patch = scratch + 4 * k2;
+  const int32_t kk = (k + 3) & ~3;
+  int16_t *cols = (int16_t *)(void *)scratch;    /* both pixels widened: 2 * kk int16 */
+  int8_t *patches[2] = {scratch + 4 * kk, scratch + 5 * kk};
   const int32_t in_batch = p->in_h * p->in_w * p->in_ch;
   const int32_t pixels = p->batches * p->out_h * p->out_w;
   const int32_t k4 = k & ~3;
+  const int32_t groups4 = k4 / 4;
   int32_t b = 0, oy = 0, ox = 0;
   for (int32_t q = 0; q < pixels; q += 2) {
     const int32_t n = pixels - q >= 2 ? 2 : 1;
+    const int8_t *src[2];
     for (int32_t j = 0; j < n; ++j) {
       const int8_t *in_b = input + b * in_batch;
-      const int8_t *src;
       if (p->direct) {
-        src = in_b + (oy * p->stride_h * p->in_w + ox * p->stride_w) * p->in_ch;
+        src[j] = in_b + (oy * p->stride_h * p->in_w + ox * p->stride_w) * p->in_ch;
       } else {
-        im2col(p, in_b, oy, ox, 0, patch);
-        src = patch;
+        im2col(p, in_b, oy, ox, 0, patches[j]);
+        src[j] = patches[j];
       }
-      widen_reordered(src, cols[j], k);
       if (++ox == p->out_w) {
         ox = 0;
         if (++oy == p->out_h) { oy = 0; ++b; }
       }
     }
-    const int16_t *x0 = cols[0], *x1 = n == 2 ? cols[1] : cols[0];
+    if (n == 1) src[1] = src[0];
+    widen_pair(src[0], src[1], cols, k);
+    const int8_t *s0 = src[0], *s1 = src[1];
     int8_t *out0 = output + q * p->out_ch, *out1 = out0 + p->out_ch;
-    int32_t c = 0;
-    for (; c < p->out_ch; c += 2) {
+    for (int32_t c = 0; c < p->out_ch; c += 2) {
       const int two = c + 1 < p->out_ch;
-      const int8_t *w0 = filter + c * k, *w1 = two ? w0 + k : w0;
+      const int8_t *w0 = filter + c * k;
+      const int32_t kw = two ? k : 0;
+      int32_t acc[4];
       int32_t a00 = p->bias_folded[c], a01 = two ? p->bias_folded[c + 1] : 0;
       int32_t a10 = a00, a11 = a01;
-      for (int32_t i = 0; i < k4; i += 4) {
-        const uint32_t wa = load32(w0 + i), wb = load32(w1 + i);
-        const int32_t wae = __sxtb16(wa), wao = __sxtb16(ror8(wa));
-        const int32_t wbe = __sxtb16(wb), wbo = __sxtb16(ror8(wb));
-        const int32_t p0e = (int32_t)load32(x0 + i), p0o = (int32_t)load32(x0 + i + 2);
-        const int32_t p1e = (int32_t)load32(x1 + i), p1o = (int32_t)load32(x1 + i + 2);
-        a00 = __smlad(p0e, wae, a00);
-        a00 = __smlad(p0o, wao, a00);
-        a01 = __smlad(p0e, wbe, a01);
-        a01 = __smlad(p0o, wbo, a01);
-        a10 = __smlad(p1e, wae, a10);
-        a10 = __smlad(p1o, wao, a10);
-        a11 = __smlad(p1e, wbe, a11);
-        a11 = __smlad(p1o, wbo, a11);
+      const int16_t *x = cols;
+      const int8_t *w = w0, *w_end = w0 + 4 * groups4;
+      while (w != w_end) {
+        const uint32_t wa = load32(w), wb = load32(w + kw);
+        w += 4;
+        const int32_t wae = __sxtb16(wa), wao = sxtb16_ror8(wa);
+        const int32_t wbe = __sxtb16(wb), wbo = sxtb16_ror8(wb);
+        int32_t v = (int32_t)load32(x);
+        a00 = __smlad(v, wae, a00);
+        a01 = __smlad(v, wbe, a01);
+        v = (int32_t)load32(x + 2);
+        a00 = __smlad(v, wao, a00);
+        a01 = __smlad(v, wbo, a01);
+        v = (int32_t)load32(x + 4);
+        a10 = __smlad(v, wae, a10);
+        a11 = __smlad(v, wbe, a11);
+        v = (int32_t)load32(x + 6);
+        a10 = __smlad(v, wao, a10);
+        a11 = __smlad(v, wbo, a11);
+        x += 8;
       }
       for (int32_t i = k4; i < k; ++i) {
-        a00 += x0[i] * w0[i];
-        a01 += x0[i] * w1[i];
-        a10 += x1[i] * w0[i];
-        a11 += x1[i] * w1[i];
+        a00 += s0[i] * w0[i];
+        a01 += s0[i] * w0[i + kw];
+        a10 += s1[i] * w0[i];
+        a11 += s1[i] * w0[i + kw];
       }
-      out0[c] = requant(p, a00, c);
-      if (two) out0[c + 1] = requant(p, a01, c + 1);
-      if (n == 2) {
-        out1[c] = requant(p, a10, c);
-        if (two) out1[c + 1] = requant(p, a11, c + 1);
+      if (p->fast_rq && two && n == 2) {
+        const int32_t lo = p->act_min, hi = p->act_max;
+        const int32_t m0 = p->multiplier[c], m1 = p->multiplier[c + 1];
+        const int32_t d0 = p->rq_add[c], d1 = p->rq_add[c + 1];
+        const int32_t r0 = p->rq_rsh[c], r1 = p->rq_rsh[c + 1];
+        out0[c] = (int8_t)tpl_conv_rq_fast(a00, m0, d0, r0, lo, hi);
+        out0[c + 1] = (int8_t)tpl_conv_rq_fast(a01, m1, d1, r1, lo, hi);
+        out1[c] = (int8_t)tpl_conv_rq_fast(a10, m0, d0, r0, lo, hi);
+        out1[c + 1] = (int8_t)tpl_conv_rq_fast(a11, m1, d1, r1, lo, hi);
+        continue;
       }
+      acc[0] = a00;
+      acc[1] = a01;
+      acc[2] = a10;
+      acc[3] = a11;
+      requant_run(p, acc, c, 1 + two, out0 + c);
+      if (n == 2) requant_run(p, acc + 2, c, 1 + two, out1 + c);
     }
   }
 }

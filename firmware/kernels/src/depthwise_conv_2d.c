@@ -37,6 +37,10 @@ static void tap_range(int32_t origin, int32_t dilation, int32_t filt, int32_t si
 }
 
 TPL_INLINE int8_t dw_requant(const tpl_depthwise_conv_2d_params_t *p, int32_t acc, int32_t c) {
+  if (p->fast_rq) {
+    return (int8_t)tpl_conv_rq_fast(acc, p->multiplier[c], p->rq_add[c], p->rq_rsh[c], p->act_min,
+                                    p->act_max);
+  }
   acc = tpl_conv_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
   return (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
 }
@@ -99,6 +103,69 @@ TPL_INLINE void dw_pixel_dm1(const tpl_depthwise_conv_2d_params_t *p, const int8
   }
 }
 
+/* Depth multiplier 1, 3x3 filter, dilation 1, window inside the image: taps unrolled, four
+ * channels at a time, bias folded (no input offset), requantized four at a time. */
+static void dw_pixel_3x3_interior(const tpl_depthwise_conv_2d_params_t *p, const int8_t *x0,
+                                  const int8_t *filter, int8_t *output) {
+  const int32_t ch = p->in_ch;
+  const int32_t rs = p->in_w * ch;
+  const int32_t *bias = p->bias_folded;
+  int32_t c = 0;
+  for (; c + 4 <= ch; c += 4) {
+    int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+    const int8_t *x = x0 + c, *w = filter + c;
+    for (int32_t fy = 0; fy < 3; ++fy) {
+#if TPL_DW_DSP
+#define TPL_DW_TAP(dx)                                                     \
+      do {                                                                 \
+        const uint32_t xv = dw_load32(x + (dx) * ch), wv = dw_load32(w + (dx) * ch); \
+        const int32_t xe = __sxtb16(xv), xo = __sxtb16(dw_ror8(xv));       \
+        const int32_t we = __sxtb16(wv), wo = __sxtb16(dw_ror8(wv));       \
+        a0 = __smlabb(xe, we, a0);                                         \
+        a2 = __smlatt(xe, we, a2);                                         \
+        a1 = __smlabb(xo, wo, a1);                                         \
+        a3 = __smlatt(xo, wo, a3);                                         \
+      } while (0)
+#else
+#define TPL_DW_TAP(dx)                                                     \
+      do {                                                                 \
+        const int8_t *xt = x + (dx) * ch, *wt = w + (dx) * ch;             \
+        a0 += wt[0] * xt[0];                                               \
+        a1 += wt[1] * xt[1];                                               \
+        a2 += wt[2] * xt[2];                                               \
+        a3 += wt[3] * xt[3];                                               \
+      } while (0)
+#endif
+      TPL_DW_TAP(0);
+      TPL_DW_TAP(1);
+      TPL_DW_TAP(2);
+#undef TPL_DW_TAP
+      x += rs;
+      w += 3 * ch;
+    }
+    if (p->fast_rq) {
+      const int32_t lo = p->act_min, hi = p->act_max;
+      const int32_t *m = p->multiplier + c, *add = p->rq_add + c, *rsh = p->rq_rsh + c;
+      output[c] = (int8_t)tpl_conv_rq_fast(a0, m[0], add[0], rsh[0], lo, hi);
+      output[c + 1] = (int8_t)tpl_conv_rq_fast(a1, m[1], add[1], rsh[1], lo, hi);
+      output[c + 2] = (int8_t)tpl_conv_rq_fast(a2, m[2], add[2], rsh[2], lo, hi);
+      output[c + 3] = (int8_t)tpl_conv_rq_fast(a3, m[3], add[3], rsh[3], lo, hi);
+    } else {
+      output[c] = dw_requant(p, a0, c);
+      output[c + 1] = dw_requant(p, a1, c + 1);
+      output[c + 2] = dw_requant(p, a2, c + 2);
+      output[c + 3] = dw_requant(p, a3, c + 3);
+    }
+  }
+  for (; c < ch; ++c) {
+    int32_t acc = bias[c];
+    for (int32_t fy = 0; fy < 3; ++fy) {
+      for (int32_t fx = 0; fx < 3; ++fx) acc += filter[(fy * 3 + fx) * ch + c] * x0[fy * rs + fx * ch + c];
+    }
+    output[c] = dw_requant(p, acc, c);
+  }
+}
+
 /* Any depth multiplier: output channel c = ic * dm + m reads input channel ic. */
 static void dw_pixel_generic(const tpl_depthwise_conv_2d_params_t *p, const int8_t *in_b,
                              int32_t iy0, int32_t ix0, int32_t fy0, int32_t fy1, int32_t fx0,
@@ -118,8 +185,7 @@ static void dw_pixel_generic(const tpl_depthwise_conv_2d_params_t *p, const int8
                  ((int32_t)in_row[(ix0 + fx * p->dilation_w) * in_ch] + off);
         }
       }
-      acc = tpl_conv_mbqm(acc, p->multiplier[c], p->shift[c]) + p->output_offset;
-      output[c] = (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
+      output[c] = dw_requant(p, acc, c);
     }
   }
 }
@@ -127,6 +193,8 @@ static void dw_pixel_generic(const tpl_depthwise_conv_2d_params_t *p, const int8
 void tpl_depthwise_conv_2d(const tpl_depthwise_conv_2d_params_t *p, const int8_t *input,
                            const int8_t *filter, int8_t *output) {
   const int32_t batch_stride = p->in_h * p->in_w * p->in_ch;
+  const int is3x3 = p->depth_multiplier == 1 && p->filter_h == 3 && p->filter_w == 3 &&
+                    p->dilation_h == 1 && p->dilation_w == 1;
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in_b = input + b * batch_stride;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
@@ -138,7 +206,9 @@ void tpl_depthwise_conv_2d(const tpl_depthwise_conv_2d_params_t *p, const int8_t
         int32_t fx0, fx1;
         tap_range(ix0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);
         const int interior = fy0 == 0 && fy1 == p->filter_h && fx0 == 0 && fx1 == p->filter_w;
-        if (p->depth_multiplier != 1) {
+        if (is3x3 && interior) {
+          dw_pixel_3x3_interior(p, in_b + (iy0 * p->in_w + ix0) * p->in_ch, filter, output);
+        } else if (p->depth_multiplier != 1) {
           dw_pixel_generic(p, in_b, iy0, ix0, fy0, fy1, fx0, fx1,
                            interior ? p->bias_folded : p->bias, interior ? 0 : p->input_offset,
                            filter, output);

@@ -54,6 +54,11 @@ def spatial_geometry(ctx: OpContext, x, y, fh: int, fw: int, opts, dh: int = 1, 
 
 def channel_multipliers(ctx: OpContext, x, w, y, channels: int) -> tuple[str, str]:
     """PopulateConvolutionQuantizationParams: per-channel Q31 multipliers (broadcast if per-tensor)."""
+    mults, shifts = channel_multiplier_values(ctx, x, w, y, channels)
+    return ctx.const_array(mults, np.int32, "multiplier"), ctx.const_array(shifts, np.int32, "shift")
+
+
+def channel_multiplier_values(ctx: OpContext, x, w, y, channels: int) -> tuple[list[int], list[int]]:
     scales = np.asarray(w.scale, np.float32)
     if len(scales) == 1:
         scales = np.repeat(scales, channels)
@@ -62,7 +67,51 @@ def channel_multipliers(ctx: OpContext, x, w, y, channels: int) -> tuple[str, st
     mults, shifts = quant.conv_per_channel_multipliers(x.scale[0], scales, y.scale[0])
     if min(mults) < 0:  # tpl_conv_mbqm relies on it (scales are positive, so it always holds)
         raise ctx.unsupported(f"negative requantization multiplier {min(mults)}")
-    return ctx.const_array(mults, np.int32, "multiplier"), ctx.const_array(shifts, np.int32, "shift")
+    return mults, shifts
+
+
+@dataclass(frozen=True)
+class FastRequant:
+    """Per-channel tables of the kernels' short requantization form (tpl_conv_rq_fast)."""
+    fast: int        # 1 when every channel satisfies the conditions below
+    add: str         # nudge + output_offset * 2^e (then, in C: clamp((h + (h >> 31) + add) >> e))
+    rsh: str         # e = -shift (>= 1, so the left shift is 0): h = SMMULR(acc << 1, multiplier)
+
+
+def fast_requant(ctx: OpContext, mults, shifts, acc_bound: np.ndarray, output_offset: int) -> FastRequant:
+    """Tables for the short exact requantization, and whether it applies to this layer.
+
+    TFLM: out = RDBPOT(SRDHM(acc << left, m), e) + zp, with left = max(shift, 0), e = max(-shift, 0).
+    For 0 <= m < 2^31, SRDHM(a, m) = floor((a*m + 2^30) / 2^31) = floor((2a*m + 2^31) / 2^32), i.e.
+    SMMULR(2a, m), exact whenever 2a does not overflow. For e >= 1, RDBPOT(h, e) (half away from
+    zero) = floor((h + 2^(e-1) - [h < 0]) / 2^e) and adding zp * 2^e inside the floor adds zp.
+    So with |acc| <= acc_bound (the true sum TFLM forms), 2 * acc_bound * 2^left < 2^31, e >= 1 and
+    no overflow of h + nudge + zp * 2^e, the result equals TFLM's for every reachable input.
+    """
+    m = np.asarray(mults, np.int64)
+    sh = np.asarray(shifts, np.int64)
+    left = np.maximum(sh, 0)
+    e = np.maximum(-sh, 0)
+    bound = np.asarray(acc_bound, np.int64)
+    ok = bool(len(m)) and bool(np.all(e >= 1)) and bool(np.all(e <= 30))
+    if ok:
+        a2 = bound * 2 * (np.int64(1) << left)
+        h = (bound << left) + 1
+        ok = bool(np.all(a2 < 2**31 - 1)) and bool(
+            np.all(h + (np.int64(1) << (e - 1)) + abs(output_offset) * (np.int64(1) << e) + 2 < 2**31))
+    n = len(m)
+    if ok:
+        add = (np.int64(1) << (e - 1)) + np.int64(output_offset) * (np.int64(1) << e)
+        rsh = e
+    else:
+        add, rsh = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    return FastRequant(int(ok), ctx.const_array(add, np.int32, "rq_add"), ctx.const_array(rsh, np.int32, "rq_rsh"))
+
+
+def accumulator_bound(bias: np.ndarray, w_abs_sums: np.ndarray, input_zero_point: int) -> np.ndarray:
+    """Bound on |bias + sum w * (x - zp_in)| over all int8 inputs x (the sum TFLM forms)."""
+    xmax = max(abs(-128 - input_zero_point), abs(127 - input_zero_point))
+    return np.abs(np.asarray(bias, np.int64)) + xmax * np.asarray(w_abs_sums, np.int64)
 
 
 def check_int8_conv(ctx: OpContext, x, w, b, y):
@@ -112,6 +161,9 @@ class Conv2DParams:
     bias_folded: str
     multiplier: str
     shift: str
+    fast_rq: int
+    rq_add: str
+    rq_rsh: str
 
 
 @register("CONV_2D")
@@ -132,7 +184,11 @@ def prepare(ctx: OpContext) -> KernelCall:
     zp_in = int(x.zero_point[0])
     bias = b.data.reshape(-1) if b is not None else np.zeros(out_ch, np.int32)
     act_min, act_max = quant.activation_range(o.fusedActivationFunction, y.scale[0], int(y.zero_point[0]))
-    mult, shift = channel_multipliers(ctx, x, w, y, out_ch)
+    mult_v, shift_v = channel_multiplier_values(ctx, x, w, y, out_ch)
+    mult = ctx.const_array(mult_v, np.int32, "multiplier")
+    shift = ctx.const_array(shift_v, np.int32, "shift")
+    w_abs = np.abs(w.data.reshape(out_ch, -1).astype(np.int64)).sum(1)
+    rq = fast_requant(ctx, mult_v, shift_v, accumulator_bound(bias, w_abs, zp_in), int(y.zero_point[0]))
     direct = int(fh == 1 and fw == 1 and pt == 0 and pl == 0 and groups == 1)
     params = Conv2DParams(
         batches=x.shape[0], in_h=x.shape[1], in_w=x.shape[2], in_ch=in_ch,
@@ -141,10 +197,10 @@ def prepare(ctx: OpContext) -> KernelCall:
         dilation_h=dh, dilation_w=dw, pad_top=pt, pad_left=pl, input_zero_point=zp_in,
         output_offset=int(y.zero_point[0]), act_min=act_min, act_max=act_max, direct=direct,
         bias_folded=folded_bias(ctx, bias, w.data.reshape(out_ch, -1).astype(np.int64).sum(1), -zp_in),
-        multiplier=mult, shift=shift)
+        multiplier=mult, shift=shift, fast_rq=rq.fast, rq_add=rq.add, rq_rsh=rq.rsh)
     args = [ctx.ptr(x), ctx.ptr(w), ctx.ptr(y, const=False)]
     k = fh * fw * fic
-    # TPL_CONV_2D_SCRATCH(k): enough for the portable loop and the Cortex-M DSP path.
-    args.append(ctx.scratch(4 * ((k + 1) & ~1) + k))
+    # TPL_CONV_2D_SCRATCH(k): enough for the portable, Cortex-M DSP and MVE paths.
+    args.append(ctx.scratch(6 * ((k + 3) & ~3)))
     return KernelCall("tpl_conv_2d", "tpl_conv_2d.h", "tpl_conv_2d_params_t", params, args,
                       macs=x.shape[0] * y.shape[1] * y.shape[2] * out_ch * fh * fw * fic)

@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import quant
 from .base import KernelCall, OpContext, register
-from .conv_2d import channel_multipliers, check_int8_conv, folded_bias, spatial_geometry
+from .conv_2d import (accumulator_bound, channel_multiplier_values, check_int8_conv, fast_requant, folded_bias,
+                      spatial_geometry)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class DepthwiseConv2DParams:
     bias_folded: str
     multiplier: str
     shift: str
+    fast_rq: int
+    rq_add: str
+    rq_rsh: str
 
 
 @register("DEPTHWISE_CONV_2D")
@@ -64,7 +68,11 @@ def prepare(ctx: OpContext) -> KernelCall:
     input_offset = -int(x.zero_point[0])
     bias = b.data.reshape(-1).astype(np.int32) if b is not None else np.zeros(out_ch, np.int32)
     act_min, act_max = quant.activation_range(o.fusedActivationFunction, y.scale[0], int(y.zero_point[0]))
-    mult, shift = channel_multipliers(ctx, x, w, y, out_ch)
+    mult_v, shift_v = channel_multiplier_values(ctx, x, w, y, out_ch)
+    mult = ctx.const_array(mult_v, np.int32, "multiplier")
+    shift = ctx.const_array(shift_v, np.int32, "shift")
+    w_abs = np.abs(w.data.reshape(-1, out_ch).astype(np.int64)).sum(0)
+    rq = fast_requant(ctx, mult_v, shift_v, accumulator_bound(bias, w_abs, -input_offset), int(y.zero_point[0]))
     params = DepthwiseConv2DParams(
         batches=x.shape[0], in_h=x.shape[1], in_w=x.shape[2], in_ch=in_ch,
         out_h=y.shape[1], out_w=y.shape[2], out_ch=out_ch, depth_multiplier=dm,
@@ -73,7 +81,7 @@ def prepare(ctx: OpContext) -> KernelCall:
         output_offset=int(y.zero_point[0]), act_min=act_min, act_max=act_max,
         bias=ctx.const_array(bias, np.int32, "bias"),
         bias_folded=folded_bias(ctx, bias, w.data.reshape(-1, out_ch).astype(np.int64).sum(0), input_offset),
-        multiplier=mult, shift=shift)
+        multiplier=mult, shift=shift, fast_rq=rq.fast, rq_add=rq.add, rq_rsh=rq.rsh)
     return KernelCall("tpl_depthwise_conv_2d", "tpl_depthwise_conv_2d.h",
                       "tpl_depthwise_conv_2d_params_t", params,
                       [ctx.ptr(x), ctx.ptr(w), ctx.ptr(y, const=False)],
