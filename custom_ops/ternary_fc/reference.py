@@ -145,10 +145,8 @@ def prepare(*, in_features: int, out_features: int, input_scale: float, input_ze
         raise ValueError(f"{ws.size} weight scales for {out_features} output channels")
     mults, shifts = [], []
     for s in ws:
-        if per_tensor:   # GetQuantizedConvolutionMultipler: input * filter product in float
-            real = float(np.float32(input_scale) * np.float32(s)) / float(np.float32(output_scale))
-        else:            # PopulateConvolutionQuantizationParams: products in double
-            real = float(np.float32(input_scale)) * float(s) / float(np.float32(output_scale))
+        # TFLM takes input * filter / output in double, per channel and per tensor alike.
+        real = float(np.float32(input_scale)) * float(s) / float(np.float32(output_scale))
         m, sh = quantize_multiplier(real)
         mults.append(m)
         shifts.append(sh)

@@ -50,9 +50,13 @@ def f32(x) -> np.float32:
 
 
 def conv_per_tensor_multiplier(input_scale, filter_scale, output_scale) -> float:
-    """GetQuantizedConvolutionMultipler: the input*filter product is taken in *float*."""
-    product = float(f32(input_scale) * f32(filter_scale))
-    return product / float(f32(output_scale))
+    """GetQuantizedConvolutionMultipler: input * filter / output, every product in *double*.
+
+    Measured on the tflite-micro wheel with a crafted 1x1 FULLY_CONNECTED whose float-product and
+    double-product multipliers round an accumulator differently: TFLM gives the double result
+    (tests/test_compiler_fully_connected.py::test_per_tensor_multiplier_uses_double_product).
+    """
+    return float(f32(input_scale)) * float(f32(filter_scale)) / float(f32(output_scale))
 
 
 def conv_per_channel_multipliers(input_scale, filter_scales, output_scale) -> tuple[list[int], list[int]]:
