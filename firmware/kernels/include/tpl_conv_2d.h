@@ -39,6 +39,20 @@ TPL_INLINE int32_t tpl_conv_rq_fast(int32_t acc, int32_t m, int32_t add, int32_t
   return tpl_clamp_i32((h + (h >> 31) + add) >> rsh, lo, hi);
 }
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+/* tpl_conv_rq_fast on four consecutive channels (tables read at m/add/rsh, lanes outside `pr`
+ * read as 0 and are not to be stored): VRMULH is SMMULR, VSHL by -e an arithmetic shift right. */
+TPL_INLINE int32x4_t tpl_conv_rq_fast_mve(int32x4_t acc, const int32_t *m, const int32_t *add,
+                                          const int32_t *rsh, int32_t lo, int32_t hi,
+                                          mve_pred16_t pr) {
+  int32x4_t h = vrmulhq_s32(vshlq_n_s32(acc, 1), vldrwq_z_s32(m, pr));
+  h = vaddq_s32(vaddq_s32(h, vshrq_n_s32(h, 31)), vldrwq_z_s32(add, pr));
+  h = vshlq_s32(h, vnegq_s32(vldrwq_z_s32(rsh, pr)));
+  return vminq_s32(vmaxq_s32(h, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+}
+#endif
+
 typedef struct {
   int32_t batches;
   int32_t in_h, in_w, in_ch;        /* NHWC input */

@@ -9,10 +9,16 @@
 
 #include "tpl_conv_2d.h"
 
-#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+#define TPL_CONV_MVE 1
+#define TPL_CONV_DSP 0
+#elif defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
 #include <arm_acle.h>
+#define TPL_CONV_MVE 0
 #define TPL_CONV_DSP 1
 #else
+#define TPL_CONV_MVE 0
 #define TPL_CONV_DSP 0
 #endif
 
@@ -23,6 +29,23 @@ static inline int32_t dot_s8(const int8_t *a, const int8_t *b, int32_t n) {
   return acc;
 }
 
+/* Byte copy / fill: short runs (a few input channels) inline, long ones through the library. */
+TPL_INLINE void copy_bytes(int8_t *dst, const int8_t *src, int32_t n) {
+  if (n >= 16) {
+    memcpy(dst, src, (size_t)n);
+  } else {
+    for (int32_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
+TPL_INLINE void fill_bytes(int8_t *dst, int8_t v, int32_t n) {
+  if (n >= 16) {
+    memset(dst, v, (size_t)n);
+  } else {
+    for (int32_t i = 0; i < n; ++i) dst[i] = v;
+  }
+}
+
 /* Gather the patch of output pixel (oy, ox) of group g into col: [filter_h][filter_w][filter_in_ch]. */
 static void im2col(const tpl_conv_2d_params_t *p, const int8_t *in_b, int32_t oy, int32_t ox,
                    int32_t g, int8_t *col) {
@@ -30,25 +53,26 @@ static void im2col(const tpl_conv_2d_params_t *p, const int8_t *in_b, int32_t oy
   const int32_t iy0 = oy * p->stride_h - p->pad_top;
   const int32_t ix0 = ox * p->stride_w - p->pad_left;
   const int8_t pad = (int8_t)p->input_zero_point;
+  const int32_t row_len = p->filter_w * fic;
   for (int32_t fy = 0; fy < p->filter_h; ++fy) {
     const int32_t iy = iy0 + fy * p->dilation_h;
     if (iy < 0 || iy >= p->in_h) {
-      memset(col, pad, (size_t)(p->filter_w * fic));
-      col += p->filter_w * fic;
+      fill_bytes(col, pad, row_len);
+      col += row_len;
       continue;
     }
     const int8_t *row = in_b + iy * p->in_w * p->in_ch + g * fic;
     if (p->dilation_w == 1 && p->groups == 1 && ix0 >= 0 && ix0 + p->filter_w <= p->in_w) {
-      memcpy(col, row + ix0 * p->in_ch, (size_t)(p->filter_w * fic));
-      col += p->filter_w * fic;
+      copy_bytes(col, row + ix0 * p->in_ch, row_len);
+      col += row_len;
       continue;
     }
     for (int32_t fx = 0; fx < p->filter_w; ++fx) {
       const int32_t ix = ix0 + fx * p->dilation_w;
       if (ix < 0 || ix >= p->in_w) {
-        memset(col, pad, (size_t)fic);
+        fill_bytes(col, pad, fic);
       } else {
-        memcpy(col, row + ix * p->in_ch, (size_t)fic);
+        copy_bytes(col, row + ix * p->in_ch, fic);
       }
       col += fic;
     }
@@ -68,6 +92,7 @@ static int8_t requant(const tpl_conv_2d_params_t *p, int32_t acc, int32_t c) {
   return (int8_t)tpl_clamp_i32(acc, p->act_min, p->act_max);
 }
 
+#if TPL_CONV_DSP || TPL_CONV_MVE
 /* Requantize n consecutive channels' accumulators (c0, c0 + 1, ...) to out[0..n). */
 static void requant_run(const tpl_conv_2d_params_t *p, const int32_t *acc, int32_t c0, int32_t n,
                         int8_t *out) {
@@ -79,6 +104,7 @@ static void requant_run(const tpl_conv_2d_params_t *p, const int32_t *acc, int32
     for (int32_t j = 0; j < n; ++j) out[j] = requant(p, acc[j], c0 + j);
   }
 }
+#endif
 
 #if TPL_CONV_DSP
 /* Cortex-M DSP path (one group): two output pixels x two output channels per step, SMLAD dual
@@ -200,7 +226,80 @@ static void conv_dsp(const tpl_conv_2d_params_t *p, const int8_t *input, const i
 }
 #endif
 
-#if !TPL_CONV_DSP
+#if TPL_CONV_MVE
+/* Helium path (one group): per output pixel, four output channels per step; each step of 16
+ * int8 values is one VMLADAVA (exact int8 dot product added to an int32) per channel, the last
+ * partial step loads with a zeroing tail predicate; the four sums are requantized as one vector.
+ * Channels past out_ch (last step) reuse the last filter row and are not stored. */
+static void conv_mve(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
+                     int8_t *output, int8_t *scratch) {
+  const int32_t k = p->filter_h * p->filter_w * p->filter_in_ch;
+  const int32_t k16 = k / 16, tail = k % 16;
+  const mve_pred16_t tail_pr = vctp8q((uint32_t)tail);
+  const int32_t in_batch = p->in_h * p->in_w * p->in_ch;
+  const int32_t out_ch = p->out_ch;
+  int8_t *out = output;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in_b = input + b * in_batch;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        const int8_t *col;
+        if (p->direct) {
+          col = in_b + (oy * p->stride_h * p->in_w + ox * p->stride_w) * p->in_ch;
+        } else {
+          im2col(p, in_b, oy, ox, 0, scratch);
+          col = scratch;
+        }
+        for (int32_t c = 0; c < out_ch; c += 4) {
+          const mve_pred16_t pr = vctp32q((uint32_t)(out_ch - c));
+          const int8_t *w0 = filter + c * k;
+          const int8_t *w1 = c + 1 < out_ch ? w0 + k : w0;
+          const int8_t *w2 = c + 2 < out_ch ? w1 + k : w1;
+          const int8_t *w3 = c + 3 < out_ch ? w2 + k : w2;
+          const int8_t *x = col;
+          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          for (int32_t i = k16; i > 0; --i) {
+            const int8x16_t u = vld1q_s8(x);
+            a0 = vmladavaq_s8(a0, u, vld1q_s8(w0));
+            a1 = vmladavaq_s8(a1, u, vld1q_s8(w1));
+            a2 = vmladavaq_s8(a2, u, vld1q_s8(w2));
+            a3 = vmladavaq_s8(a3, u, vld1q_s8(w3));
+            x += 16;
+            w0 += 16;
+            w1 += 16;
+            w2 += 16;
+            w3 += 16;
+          }
+          if (tail) {
+            const int8x16_t u = vldrbq_z_s8(x, tail_pr);
+            a0 = vmladavaq_s8(a0, u, vldrbq_z_s8(w0, tail_pr));
+            a1 = vmladavaq_s8(a1, u, vldrbq_z_s8(w1, tail_pr));
+            a2 = vmladavaq_s8(a2, u, vldrbq_z_s8(w2, tail_pr));
+            a3 = vmladavaq_s8(a3, u, vldrbq_z_s8(w3, tail_pr));
+          }
+          int32x4_t acc = vdupq_n_s32(a0);
+          acc = vsetq_lane_s32(a1, acc, 1);
+          acc = vsetq_lane_s32(a2, acc, 2);
+          acc = vsetq_lane_s32(a3, acc, 3);
+          acc = vaddq_s32(acc, vldrwq_z_s32(p->bias_folded + c, pr));
+          if (p->fast_rq) {
+            vstrbq_p_s32(out + c, tpl_conv_rq_fast_mve(acc, p->multiplier + c, p->rq_add + c,
+                                                       p->rq_rsh + c, p->act_min, p->act_max, pr),
+                         pr);
+          } else {
+            int32_t a[4];
+            vst1q_s32(a, acc);
+            requant_run(p, a, c, out_ch - c < 4 ? out_ch - c : 4, out + c);
+          }
+        }
+        out += out_ch;
+      }
+    }
+  }
+}
+#endif
+
+#if !TPL_CONV_DSP && !TPL_CONV_MVE
 /* Portable path (one group): two output pixels x two output channels per step, so each loaded
  * input and filter byte feeds two MACs. */
 static void conv_tiled(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
@@ -254,7 +353,9 @@ static void conv_tiled(const tpl_conv_2d_params_t *p, const int8_t *input, const
 void tpl_conv_2d(const tpl_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
                  int8_t *output, int8_t *scratch) {
   if (p->groups == 1) {
-#if TPL_CONV_DSP
+#if TPL_CONV_MVE
+    conv_mve(p, input, filter, output, scratch);
+#elif TPL_CONV_DSP
     conv_dsp(p, input, filter, output, scratch);
 #else
     conv_tiled(p, input, filter, output, scratch);

@@ -9,16 +9,33 @@
 
 #include <string.h>
 
-#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+#define TPL_DW_MVE 1
+#define TPL_DW_DSP 0
+#elif defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
 #include <arm_acle.h>
+#define TPL_DW_MVE 0
 #define TPL_DW_DSP 1
 TPL_INLINE uint32_t dw_load32(const void *ptr) {
   uint32_t v;
   memcpy(&v, ptr, 4);
   return v;
 }
-TPL_INLINE uint32_t dw_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+/* SXTB16 of x rotated by 8, one instruction (GCC does not fold the rotation itself). */
+TPL_INLINE int32_t dw_sxtb16_ror8(uint32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+/* SXTAB16 of x rotated by 8 added to a's halves. */
+TPL_INLINE int32_t dw_sxtab16_ror8(uint32_t a, uint32_t x) {
+  int32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+  return r;
+}
 #else
+#define TPL_DW_MVE 0
 #define TPL_DW_DSP 0
 #endif
 
@@ -67,8 +84,8 @@ TPL_INLINE void dw_pixel_dm1(const tpl_depthwise_conv_2d_params_t *p, const int8
 #if TPL_DW_DSP
         /* SXTAB16 adds the offset to channels (0, 2) / (1, 3) as int16 (|x + off| <= 255). */
         const uint32_t xv = dw_load32(x), wv = dw_load32(w);
-        const int32_t xe = __sxtab16(offp, xv), xo = __sxtab16(offp, dw_ror8(xv));
-        const int32_t we = __sxtb16(wv), wo = __sxtb16(dw_ror8(wv));
+        const int32_t xe = __sxtab16(offp, xv), xo = dw_sxtab16_ror8(offp, xv);
+        const int32_t we = __sxtb16(wv), wo = dw_sxtb16_ror8(wv);
         a0 = __smlabb(xe, we, a0);
         a2 = __smlatt(xe, we, a2);
         a1 = __smlabb(xo, wo, a1);
@@ -103,6 +120,71 @@ TPL_INLINE void dw_pixel_dm1(const tpl_depthwise_conv_2d_params_t *p, const int8
   }
 }
 
+#if TPL_DW_MVE
+/* Requantize four channels' accumulators (lanes past `pr` are not stored). */
+TPL_INLINE void dw_requant_mve(const tpl_depthwise_conv_2d_params_t *p, int32x4_t acc, int32_t c,
+                               mve_pred16_t pr, int8_t *output) {
+  if (p->fast_rq) {
+    const int32x4_t h = tpl_conv_rq_fast_mve(acc, p->multiplier + c, p->rq_add + c, p->rq_rsh + c,
+                                             p->act_min, p->act_max, pr);
+    vstrbq_p_s32(output + c, h, pr);
+  } else {
+    int32_t a[4];
+    vst1q_s32(a, acc);
+    const int32_t n = p->out_ch - c < 4 ? p->out_ch - c : 4;
+    for (int32_t j = 0; j < n; ++j) output[c + j] = dw_requant(p, a[j], c + j);
+  }
+}
+
+/* Depth multiplier 1 on Helium: four channels per int32 vector (VLDRB.S32 widening loads,
+ * VMUL + VADD), the channel tail predicated; `off` as in dw_pixel_dm1. */
+TPL_INLINE void dw_pixel_dm1_mve(const tpl_depthwise_conv_2d_params_t *p, const int8_t *in_b,
+                                 int32_t iy0, int32_t ix0, int32_t fy0, int32_t fy1, int32_t fx0,
+                                 int32_t fx1, const int32_t *bias, const int32_t off,
+                                 const int8_t *filter, int8_t *output) {
+  const int32_t ch = p->in_ch;
+  const int32_t row_stride = p->in_w * ch;
+  const int32_t tap_dx = p->dilation_w * ch;
+  for (int32_t c = 0; c < ch; c += 4) {
+    const mve_pred16_t pr = vctp32q((uint32_t)(ch - c));
+    int32x4_t acc = vldrwq_z_s32(bias + c, pr);
+    for (int32_t fy = fy0; fy < fy1; ++fy) {
+      const int8_t *x = in_b + (iy0 + fy * p->dilation_h) * row_stride + (ix0 + fx0 * p->dilation_w) * ch + c;
+      const int8_t *w = filter + (fy * p->filter_w + fx0) * ch + c;
+      for (int32_t fx = fx0; fx < fx1; ++fx) {
+        int32x4_t xv = vldrbq_z_s32(x, pr);
+        if (off) xv = vaddq_n_s32(xv, off);
+        acc = vaddq_s32(acc, vmulq_s32(xv, vldrbq_z_s32(w, pr)));
+        x += tap_dx;
+        w += ch;
+      }
+    }
+    dw_requant_mve(p, acc, c, pr, output);
+  }
+}
+
+/* 3x3, dilation 1, window inside the image, on Helium: taps unrolled, bias folded. */
+static void dw_pixel_3x3_interior_mve(const tpl_depthwise_conv_2d_params_t *p, const int8_t *x0,
+                                      const int8_t *filter, int8_t *output) {
+  const int32_t ch = p->in_ch;
+  const int32_t rs = p->in_w * ch;
+  for (int32_t c = 0; c < ch; c += 4) {
+    const mve_pred16_t pr = vctp32q((uint32_t)(ch - c));
+    int32x4_t acc = vldrwq_z_s32(p->bias_folded + c, pr);
+    const int8_t *x = x0 + c, *w = filter + c;
+    for (int32_t fy = 0; fy < 3; ++fy) {
+      acc = vaddq_s32(acc, vmulq_s32(vldrbq_z_s32(x, pr), vldrbq_z_s32(w, pr)));
+      acc = vaddq_s32(acc, vmulq_s32(vldrbq_z_s32(x + ch, pr), vldrbq_z_s32(w + ch, pr)));
+      acc = vaddq_s32(acc, vmulq_s32(vldrbq_z_s32(x + 2 * ch, pr), vldrbq_z_s32(w + 2 * ch, pr)));
+      x += rs;
+      w += 3 * ch;
+    }
+    dw_requant_mve(p, acc, c, pr, output);
+  }
+}
+#endif
+
+#if !TPL_DW_MVE
 /* Depth multiplier 1, 3x3 filter, dilation 1, window inside the image: taps unrolled, four
  * channels at a time, bias folded (no input offset), requantized four at a time. */
 static void dw_pixel_3x3_interior(const tpl_depthwise_conv_2d_params_t *p, const int8_t *x0,
@@ -119,8 +201,8 @@ static void dw_pixel_3x3_interior(const tpl_depthwise_conv_2d_params_t *p, const
 #define TPL_DW_TAP(dx)                                                     \
       do {                                                                 \
         const uint32_t xv = dw_load32(x + (dx) * ch), wv = dw_load32(w + (dx) * ch); \
-        const int32_t xe = __sxtb16(xv), xo = __sxtb16(dw_ror8(xv));       \
-        const int32_t we = __sxtb16(wv), wo = __sxtb16(dw_ror8(wv));       \
+        const int32_t xe = __sxtb16(xv), xo = dw_sxtb16_ror8(xv);       \
+        const int32_t we = __sxtb16(wv), wo = dw_sxtb16_ror8(wv);       \
         a0 = __smlabb(xe, we, a0);                                         \
         a2 = __smlatt(xe, we, a2);                                         \
         a1 = __smlabb(xo, wo, a1);                                         \
@@ -166,6 +248,8 @@ static void dw_pixel_3x3_interior(const tpl_depthwise_conv_2d_params_t *p, const
   }
 }
 
+#endif
+
 /* Any depth multiplier: output channel c = ic * dm + m reads input channel ic. */
 static void dw_pixel_generic(const tpl_depthwise_conv_2d_params_t *p, const int8_t *in_b,
                              int32_t iy0, int32_t ix0, int32_t fy0, int32_t fy1, int32_t fx0,
@@ -207,15 +291,27 @@ void tpl_depthwise_conv_2d(const tpl_depthwise_conv_2d_params_t *p, const int8_t
         tap_range(ix0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);
         const int interior = fy0 == 0 && fy1 == p->filter_h && fx0 == 0 && fx1 == p->filter_w;
         if (is3x3 && interior) {
+#if TPL_DW_MVE
+          dw_pixel_3x3_interior_mve(p, in_b + (iy0 * p->in_w + ix0) * p->in_ch, filter, output);
+#else
           dw_pixel_3x3_interior(p, in_b + (iy0 * p->in_w + ix0) * p->in_ch, filter, output);
+#endif
         } else if (p->depth_multiplier != 1) {
           dw_pixel_generic(p, in_b, iy0, ix0, fy0, fy1, fx0, fx1,
                            interior ? p->bias_folded : p->bias, interior ? 0 : p->input_offset,
                            filter, output);
         } else if (interior) {
+#if TPL_DW_MVE
+          dw_pixel_dm1_mve(p, in_b, iy0, ix0, fy0, fy1, fx0, fx1, p->bias_folded, 0, filter, output);
+#else
           dw_pixel_dm1(p, in_b, iy0, ix0, fy0, fy1, fx0, fx1, p->bias_folded, 0, filter, output);
+#endif
         } else {
+#if TPL_DW_MVE
+          dw_pixel_dm1_mve(p, in_b, iy0, ix0, fy0, fy1, fx0, fx1, p->bias, p->input_offset, filter, output);
+#else
           dw_pixel_dm1(p, in_b, iy0, ix0, fy0, fy1, fx0, fx1, p->bias, p->input_offset, filter, output);
+#endif
         }
         output += p->out_ch;
       }
