@@ -38,12 +38,17 @@ def main():
 @click.option("--allow-float", is_flag=True, help="Accept float ops left in the converted graph.")
 @click.option("--fused-lstm", is_flag=True,
               help="Keep LSTMs rolled (UNIDIRECTIONAL_SEQUENCE_LSTM) instead of unrolling them.")
+@click.option("--quantize", type=click.Choice(["int8", "ternary"]), default="int8", show_default=True,
+              help="ternary: export a ternary-trained model's weights as {-1,0,1} codes.")
+@click.option("--pack", is_flag=True,
+              help="With --quantize ternary: 2-bit packed weights in the TPL_TERNARY_FC custom op.")
 @_user_errors
-def convert(model, rep_data, output, allow_float, fused_lstm):
+def convert(model, rep_data, output, allow_float, fused_lstm, quantize, pack):
     """Convert a Keras MODEL (.keras, .h5 or SavedModel folder) to full-integer int8."""
     from .convert import convert_file
 
-    files = convert_file(model, rep_data, output, allow_float=allow_float, fused_lstm=fused_lstm)
+    files = convert_file(model, rep_data, output, allow_float=allow_float, fused_lstm=fused_lstm,
+                         quantize=quantize, pack=pack)
     for name, path in files.items():
         click.echo(f"wrote {path}")
 

@@ -12,15 +12,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 
 from . import flatbuffer, tflm_host
 from .compiler import compile_model
 from .errors import PipelineError
-
-_WEIGHTED = {"FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "BATCH_MATMUL",
-             "UNIDIRECTIONAL_SEQUENCE_LSTM", "TRANSPOSE_CONV"}
-
+from .quantization.packing import flash_saving, weight_bits
 
 @dataclass
 class OpRow:
@@ -28,8 +24,8 @@ class OpRow:
     name: str
     macs: int | None
     weight_bytes: int
-    weight_bits: int | None      # bits per weight as stored (8 for int8; 2 for packed ternary)
-    ternary: bool                # int8 weights holding only {-1, 0, 1} codes
+    weight_bits: float | None    # stored bits per weight (8 for int8; about 2 for packed ternary)
+    ternary: bool                # at most 3 distinct codes per channel (ternary, packed or not)
     output_shape: list[int]
 
 
@@ -44,16 +40,12 @@ class Inspection:
     tflm_arena_head_bytes: int | None
     planned_arena_bytes: int | None
     total_macs: int | None
-    ternary_packing_saves_bytes: int
+    packing_saves_bytes: int           # flash the 2-bit packing saves (or would save, if stock)
+    packed: bool                       # the model already holds packed ternary ops
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _weights(sg, op) -> list:
-    return [sg.tensors[i] for i in op.inputs[1:] if i >= 0 and sg.tensors[i].is_constant
-            and sg.tensors[i].dtype in ("INT8", "UINT8")] if op.name in _WEIGHTED or op.is_custom else []
 
 
 def inspect_model(path: str | Path, measure_tflm: bool = True) -> Inspection:
@@ -69,17 +61,20 @@ def inspect_model(path: str | Path, measure_tflm: bool = True) -> Inspection:
         macs_by_op = {i: c.macs for i, c in enumerate(compiled.calls)}
     except PipelineError as exc:
         notes.append(f"tflm-pipeline runtime: {exc}")
-    rows, saves = [], 0
+    layers = {row.op_index: row for row in weight_bits(model)}
+    packed = any(row.bits_per_weight < 8 for row in layers.values())
+    if packed:
+        saves = flash_saving(model)
+    else:  # stock ternary layers: what packing 4 codes per byte would save
+        saves = sum(r.stored_bytes - (r.weights + 3) // 4 for r in layers.values() if r.distinct_codes <= 3)
+    rows = []
     for op in sg.operators:
-        ws = _weights(sg, op)
-        wbytes = sum(t.nbytes for t in ws)
-        ternary = bool(ws) and all(np.isin(t.data, (-1, 0, 1)).all() for t in ws)
-        packed = op.is_custom and "ternary" in op.name.lower()
-        if ternary:
-            saves += sum(t.data.size - (t.data.size + 3) // 4 for t in ws)
-        bits = 2 if packed else (8 if ws else None)
+        layer = layers.get(op.index)
         out_shape = list(sg.tensors[op.outputs[0]].shape) if op.outputs else []
-        rows.append(OpRow(op.index, op.name, macs_by_op.get(op.index), wbytes, bits, ternary, out_shape))
+        rows.append(OpRow(op.index, op.name, macs_by_op.get(op.index),
+                          layer.stored_bytes if layer else 0,
+                          round(layer.bits_per_weight, 2) if layer else None,
+                          bool(layer and layer.distinct_codes <= 3), out_shape))
     tensors = [{"index": t.index, "name": t.name, "shape": list(t.shape), "dtype": t.dtype.lower(),
                 "bytes": t.nbytes, "constant": t.is_constant} for t in sg.tensors]
     tflm_total = tflm_head = None
@@ -95,7 +90,7 @@ def inspect_model(path: str | Path, measure_tflm: bool = True) -> Inspection:
         op_counts=dict(Counter(op.name for op in sg.operators)), tensors=tensors,
         tflm_arena_bytes=tflm_total, tflm_arena_head_bytes=tflm_head, planned_arena_bytes=planned,
         total_macs=sum(macs_by_op.values()) if macs_by_op else None,
-        ternary_packing_saves_bytes=saves, notes=notes)
+        packing_saves_bytes=saves, packed=packed, notes=notes)
 
 
 def format_table(info: Inspection) -> str:
@@ -105,7 +100,7 @@ def format_table(info: Inspection) -> str:
 
     lines = [f"{'#':>3}  {'op':<30} {'MACs':>12} {'weights B':>10} {'bits':>5}  output"]
     for r in info.ops:
-        bits = "-" if r.weight_bits is None else (f"{r.weight_bits}t" if r.ternary else str(r.weight_bits))
+        bits = "-" if r.weight_bits is None else f"{r.weight_bits:g}{'t' if r.ternary else ''}"
         lines.append(f"{r.index:>3}  {r.name:<30} {num(r.macs):>12} {num(r.weight_bytes):>10} {bits:>5}  {r.output_shape}")
     lines.append("")
     lines.append(f"model bytes:          {info.model_bytes:,}")
@@ -114,8 +109,10 @@ def format_table(info: Inspection) -> str:
     lines.append(f"TFLM arena (host):    {num(info.tflm_arena_bytes)} "
                  f"(planned activations {num(info.tflm_arena_head_bytes)}; rest is TFLM's own structs)")
     lines.append(f"tflm-pipeline arena:  {num(info.planned_arena_bytes)}")
-    if info.ternary_packing_saves_bytes:
-        lines.append(f"ternary packing would save {info.ternary_packing_saves_bytes:,} bytes of flash "
-                     "(bits '8t' = ternary codes stored as int8)")
+    if info.packed:
+        lines.append(f"2-bit ternary packing saves {info.packing_saves_bytes:,} bytes of flash against int8")
+    elif info.packing_saves_bytes:
+        lines.append(f"ternary layers ('t'): 2-bit packing (convert --quantize ternary --pack) would save "
+                     f"{info.packing_saves_bytes:,} bytes of flash")
     lines += [f"note: {n}" for n in info.notes]
     return "\n".join(lines)

@@ -201,8 +201,9 @@ def compile_model(model: Model) -> CompiledModel:
     lines += ["  return 0;", "}", ""]
     source = "\n".join(lines)
     extra = tuple(sorted({s for c in calls for s in c.sources}))
+    includes = (str(KERNEL_DIR / "include"),) + tuple(sorted({d for c in calls for d in c.include_dirs}))
     return CompiledModel({"model.c": source, "model.h": header}, max(arena, planner.ALIGNMENT),
-                         comp.constant_bytes, calls, [op.name for op in g.operators], extra)
+                         comp.constant_bytes, calls, [op.name for op in g.operators], extra, includes)
 
 
 def source_digest(compiled: CompiledModel) -> str:

@@ -124,7 +124,8 @@ def check_on_board(model_path: str | Path, board: Board | str, inputs: list[np.n
                   board_ram_bytes=board.ram_bytes, latency_assumption=assumption)
     try:
         result = emulate(compiled.sources, board, xs, output_specs=specs,
-                         extra_sources=compiled.extra_sources, progress=progress)
+                         extra_sources=compiled.extra_sources,
+                         extra_include_dirs=compiled.include_dirs, progress=progress)
     except DoesNotFitError as exc:
         return EmulateReport(**common, bit_exact=False, mismatches=-1, instructions=None,
                              instructions_min=None, instructions_max=None, flash_bytes=None,

@@ -54,6 +54,7 @@ class KernelCall:
     params: object | None
     args: list[Arg] = field(default_factory=list)
     sources: tuple[str, ...] = ()  # extra C sources (custom ops) needed to link this call
+    include_dirs: tuple[str, ...] = ()  # where those sources' headers live
     alias: bool = False
     macs: int = 0
 

@@ -9,6 +9,7 @@ use), so the compiled model equals the stock FULLY_CONNECTED form on TFLM bit fo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from flatbuffers import flexbuffers
@@ -66,4 +67,5 @@ def prepare(ctx: OpContext) -> KernelCall:
     return KernelCall(
         "tpl_ternary_fc", "ternary_fc.h", "tpl_ternary_fc_params_t", params,
         [ctx.ptr(x), ctx.ptr(w), ctx.ptr(b), ctx.ptr(lv), ctx.ptr(y, const=False)],
-        sources=tuple(str(s) for s in tfc_pkg.C_SOURCES), macs=batches * k * n)
+        sources=tuple(str(s) for s in tfc_pkg.C_SOURCES),
+        include_dirs=tuple(sorted({str(Path(s).parent) for s in tfc_pkg.C_SOURCES})), macs=batches * k * n)
