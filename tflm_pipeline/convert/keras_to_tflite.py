@@ -93,11 +93,16 @@ def _with_batch_one(model, fused_lstm: bool):
 
     for layer_cfg in config.get("layers", []):
         fix_layer(layer_cfg)
+    from tf_keras.src.saving.serialization_lib import SafeModeScope
+
     try:
-        if isinstance(model, keras.Sequential):
-            rebuilt = keras.Sequential.from_config(config)
-        else:
-            rebuilt = keras.Model.from_config(config)
+        # The config comes from the caller's own in-memory model, so its Lambda layers are code
+        # the caller already runs: rebuilding them adds no risk (loading from a file stays safe).
+        with SafeModeScope(False):
+            if isinstance(model, keras.Sequential):
+                rebuilt = keras.Sequential.from_config(config)
+            else:
+                rebuilt = keras.Model.from_config(config)
         rebuilt.set_weights(model.get_weights())
     except Exception as exc:
         raise PipelineError(
