@@ -41,15 +41,22 @@ TPL_INLINE int32_t tpl_conv_rq_fast(int32_t acc, int32_t m, int32_t add, int32_t
 
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
 #include <arm_mve.h>
-/* tpl_conv_rq_fast on four consecutive channels (tables read at m/add/rsh, lanes outside `pr`
- * read as 0 and are not to be stored): VRMULH is SMMULR, VSHL by -e an arithmetic shift right. */
+/* tpl_conv_rq_fast on four lanes (multiplier, add and e per lane): VRMULH is SMMULR, VSHL by -e
+ * an arithmetic shift right. */
+TPL_INLINE int32x4_t tpl_conv_rq_fast_vec(int32x4_t acc, int32x4_t m, int32x4_t add, int32x4_t rsh,
+                                          int32x4_t lo, int32x4_t hi) {
+  int32x4_t h = vrmulhq_s32(vshlq_n_s32(acc, 1), m);
+  h = vaddq_s32(vaddq_s32(h, vshrq_n_s32(h, 31)), add);
+  h = vshlq_s32(h, vnegq_s32(rsh));
+  return vminq_s32(vmaxq_s32(h, lo), hi);
+}
+
+/* The same on four consecutive channels' tables; lanes outside `pr` read 0 (not to be stored). */
 TPL_INLINE int32x4_t tpl_conv_rq_fast_mve(int32x4_t acc, const int32_t *m, const int32_t *add,
                                           const int32_t *rsh, int32_t lo, int32_t hi,
                                           mve_pred16_t pr) {
-  int32x4_t h = vrmulhq_s32(vshlq_n_s32(acc, 1), vldrwq_z_s32(m, pr));
-  h = vaddq_s32(vaddq_s32(h, vshrq_n_s32(h, 31)), vldrwq_z_s32(add, pr));
-  h = vshlq_s32(h, vnegq_s32(vldrwq_z_s32(rsh, pr)));
-  return vminq_s32(vmaxq_s32(h, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+  return tpl_conv_rq_fast_vec(acc, vldrwq_z_s32(m, pr), vldrwq_z_s32(add, pr), vldrwq_z_s32(rsh, pr),
+                              vdupq_n_s32(lo), vdupq_n_s32(hi));
 }
 #endif
 

@@ -163,19 +163,42 @@ TPL_INLINE void dw_pixel_dm1_mve(const tpl_depthwise_conv_2d_params_t *p, const 
   }
 }
 
-/* 3x3, dilation 1, window inside the image, on Helium: taps unrolled, bias folded. */
+/* 3x3, dilation 1, window inside the image, on Helium: taps unrolled, bias folded; whole groups
+ * of four channels unpredicated, the last partial group predicated. Params in locals (int8
+ * stores may alias the params struct). */
 static void dw_pixel_3x3_interior_mve(const tpl_depthwise_conv_2d_params_t *p, const int8_t *x0,
                                       const int8_t *filter, int8_t *output) {
   const int32_t ch = p->in_ch;
   const int32_t rs = p->in_w * ch;
-  for (int32_t c = 0; c < ch; c += 4) {
-    const mve_pred16_t pr = vctp32q((uint32_t)(ch - c));
-    int32x4_t acc = vldrwq_z_s32(p->bias_folded + c, pr);
+  const int32_t *bias = p->bias_folded, *mult = p->multiplier, *add = p->rq_add, *rsh = p->rq_rsh;
+  const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+  const int fast = p->fast_rq;
+  int32_t c = 0;
+  for (; c + 4 <= ch; c += 4) {
+    int32x4_t acc = vld1q_s32(bias + c);
     const int8_t *x = x0 + c, *w = filter + c;
     for (int32_t fy = 0; fy < 3; ++fy) {
-      acc = vaddq_s32(acc, vmulq_s32(vldrbq_z_s32(x, pr), vldrbq_z_s32(w, pr)));
-      acc = vaddq_s32(acc, vmulq_s32(vldrbq_z_s32(x + ch, pr), vldrbq_z_s32(w + ch, pr)));
-      acc = vaddq_s32(acc, vmulq_s32(vldrbq_z_s32(x + 2 * ch, pr), vldrbq_z_s32(w + 2 * ch, pr)));
+      acc = vaddq_s32(acc, vmulq_s32(vldrbq_s32(x), vldrbq_s32(w)));
+      acc = vaddq_s32(acc, vmulq_s32(vldrbq_s32(x + ch), vldrbq_s32(w + ch)));
+      acc = vaddq_s32(acc, vmulq_s32(vldrbq_s32(x + 2 * ch), vldrbq_s32(w + 2 * ch)));
+      x += rs;
+      w += 3 * ch;
+    }
+    if (fast) {
+      vstrbq_s32(output + c, tpl_conv_rq_fast_vec(acc, vld1q_s32(mult + c), vld1q_s32(add + c),
+                                                  vld1q_s32(rsh + c), lo, hi));
+    } else {
+      dw_requant_mve(p, acc, c, vctp32q(4), output);
+    }
+  }
+  if (c < ch) {
+    const mve_pred16_t pr = vctp32q((uint32_t)(ch - c));
+    int32x4_t acc = vldrwq_z_s32(bias + c, pr);
+    const int8_t *x = x0 + c, *w = filter + c;
+    for (int32_t fy = 0; fy < 3; ++fy) {
+      for (int32_t fx = 0; fx < 3; ++fx) {
+        acc = vaddq_s32(acc, vmulq_s32(vldrbq_z_s32(x + fx * ch, pr), vldrbq_z_s32(w + fx * ch, pr)));
+      }
       x += rs;
       w += 3 * ch;
     }
