@@ -79,6 +79,10 @@ typedef struct {
   const int32_t *shift;             /* per output channel, positive = left */
   int32_t fast_rq;                  /* 1: requantize with tpl_conv_rq_fast and the rq_* tables */
   const int32_t *rq_add, *rq_rsh;
+  /* NULL, or (one group) the filter widened for the Cortex-M DSP loop: per output channel pair
+   * (c, c+1; an odd last channel paired with itself) and per group of 4 of the first k & ~3
+   * values, four words of two int16: (c: 0, 2), (c: 1, 3), (c+1: 0, 2), (c+1: 1, 3). */
+  const int32_t *filter_dsp;
 } tpl_conv_2d_params_t;
 
 /* out[b][y][x][c] = clamp(mbqm(bias[c] + sum (in + input_offset) * w[c]) + output_offset), taps

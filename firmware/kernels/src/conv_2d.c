@@ -113,6 +113,11 @@ static void requant_run(const tpl_conv_2d_params_t *p, const int32_t *acc, int32
  * as the portable loop (only the order of exact int32 additions differs). */
 TPL_INLINE uint32_t ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
+/* Two words from a 4-aligned pointer, advanced by 8 (LDRD with writeback). */
+TPL_INLINE void ldrd_inc(const int32_t **ptr, int32_t *a, int32_t *b) {
+  __asm__("ldrd %0, %1, [%2], #8" : "=r"(*a), "=r"(*b), "+r"(*ptr) : : "memory");
+}
+
 /* SXTB16 of x rotated by 8, one instruction (GCC does not fold the rotation itself). */
 TPL_INLINE int32_t sxtb16_ror8(uint32_t x) {
   int32_t r;
@@ -177,26 +182,48 @@ static void conv_dsp(const tpl_conv_2d_params_t *p, const int8_t *input, const i
       int32_t acc[4];
       int32_t a00 = p->bias_folded[c], a01 = two ? p->bias_folded[c + 1] : 0;
       int32_t a10 = a00, a11 = a01;
-      const int16_t *x = cols;
-      const int8_t *w = w0, *w_end = w0 + 4 * groups4;
-      while (w != w_end) {
-        const uint32_t wa = load32(w), wb = load32(w + kw);
-        w += 4;
-        const int32_t wae = __sxtb16(wa), wao = sxtb16_ror8(wa);
-        const int32_t wbe = __sxtb16(wb), wbo = sxtb16_ror8(wb);
-        int32_t v = (int32_t)load32(x);
-        a00 = __smlad(v, wae, a00);
-        a01 = __smlad(v, wbe, a01);
-        v = (int32_t)load32(x + 2);
-        a00 = __smlad(v, wao, a00);
-        a01 = __smlad(v, wbo, a01);
-        v = (int32_t)load32(x + 4);
-        a10 = __smlad(v, wae, a10);
-        a11 = __smlad(v, wbe, a11);
-        v = (int32_t)load32(x + 6);
-        a10 = __smlad(v, wao, a10);
-        a11 = __smlad(v, wbo, a11);
-        x += 8;
+      if (p->filter_dsp) {
+        /* Filter pre-widened at compile time: per channel pair and group of 4, the words
+         * (a: 0 2), (a: 1 3), (b: 0 2), (b: 1 3); pixel words (x0: 0 2), (x0: 1 3), (x1: ...). */
+        const int32_t *wq = p->filter_dsp + (c >> 1) * 4 * groups4;
+        const int32_t *x = (const int32_t *)(const void *)cols;
+        for (int32_t g = groups4; g > 0; --g) {
+          int32_t wae, wao, wbe, wbo, v0, v1, v2, v3;
+          ldrd_inc(&wq, &wae, &wao);
+          ldrd_inc(&wq, &wbe, &wbo);
+          ldrd_inc(&x, &v0, &v1);
+          ldrd_inc(&x, &v2, &v3);
+          a00 = __smlad(v0, wae, a00);
+          a01 = __smlad(v0, wbe, a01);
+          a00 = __smlad(v1, wao, a00);
+          a01 = __smlad(v1, wbo, a01);
+          a10 = __smlad(v2, wae, a10);
+          a11 = __smlad(v2, wbe, a11);
+          a10 = __smlad(v3, wao, a10);
+          a11 = __smlad(v3, wbo, a11);
+        }
+      } else {
+        const int16_t *x = cols;
+        const int8_t *w = w0, *w_end = w0 + 4 * groups4;
+        while (w != w_end) {
+          const uint32_t wa = load32(w), wb = load32(w + kw);
+          w += 4;
+          const int32_t wae = __sxtb16(wa), wao = sxtb16_ror8(wa);
+          const int32_t wbe = __sxtb16(wb), wbo = sxtb16_ror8(wb);
+          int32_t v = (int32_t)load32(x);
+          a00 = __smlad(v, wae, a00);
+          a01 = __smlad(v, wbe, a01);
+          v = (int32_t)load32(x + 2);
+          a00 = __smlad(v, wao, a00);
+          a01 = __smlad(v, wbo, a01);
+          v = (int32_t)load32(x + 4);
+          a10 = __smlad(v, wae, a10);
+          a11 = __smlad(v, wbe, a11);
+          v = (int32_t)load32(x + 6);
+          a10 = __smlad(v, wao, a10);
+          a11 = __smlad(v, wbo, a11);
+          x += 8;
+        }
       }
       for (int32_t i = k4; i < k; ++i) {
         a00 += s0[i] * w0[i];
