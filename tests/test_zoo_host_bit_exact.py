@@ -6,15 +6,10 @@ run the same models on Cortex-M boards.
 
 import pytest
 
-from oracle import assert_bit_exact_on_host, convert
-from tflm_pipeline import flatbuffer
-from tflm_pipeline.convert import check_integer_only
-from tflm_pipeline.model_zoo import ZOO, build
+from oracle import assert_bit_exact_on_host
+from tflm_pipeline.model_zoo import ZOO
 
 
 @pytest.mark.parametrize("name", [n for n in ZOO if n != "ds_cnn_s"])
-def test_zoo_model_bit_exact_on_host(name):
-    entry = ZOO[name]
-    data = convert(build(name), fused_lstm=entry.fused_lstm, n_rep=32)
-    check_integer_only(flatbuffer.parse(data))
-    assert_bit_exact_on_host(data, n=60)
+def test_zoo_model_bit_exact_on_host(zoo_tflite, name):
+    assert_bit_exact_on_host(zoo_tflite(name).read_bytes(), n=60)
