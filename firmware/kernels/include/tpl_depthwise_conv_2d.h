@@ -23,6 +23,10 @@ typedef struct {
   const int32_t *shift;
   int32_t fast_rq;                  /* 1: tpl_conv_rq_fast with the rq_* tables (tpl_conv_2d.h) */
   const int32_t *rq_add, *rq_rsh;
+  /* NULL, or (depth multiplier 1, 3x3, at least 4 channels) the filter widened for the Cortex-M
+   * DSP loop: per group of 4 channels c..c+3 (in_ch / 4 groups), per tap (fy, fx), two words of
+   * two int16: (c, c+2), (c+1, c+3). */
+  const int32_t *filter_dsp;
 } tpl_depthwise_conv_2d_params_t;
 
 /* out[b][y][x][i*dm+m] = clamp(mbqm(bias + sum_taps w * (in[..][i] + input_offset)) + out_offset),

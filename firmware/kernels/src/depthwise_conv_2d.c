@@ -28,6 +28,10 @@ TPL_INLINE int32_t dw_sxtb16_ror8(uint32_t x) {
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
   return r;
 }
+/* Two words from a 4-aligned pointer, advanced by 8 (LDRD with writeback). */
+TPL_INLINE void dw_ldrd_inc(const int32_t **ptr, int32_t *a, int32_t *b) {
+  __asm__("ldrd %0, %1, [%2], #8" : "=r"(*a), "=r"(*b), "+r"(*ptr) : : "memory");
+}
 /* SXTAB16 of x rotated by 8 added to a's halves. */
 TPL_INLINE int32_t dw_sxtab16_ror8(uint32_t a, uint32_t x) {
   int32_t r;
@@ -219,6 +223,30 @@ static void dw_pixel_3x3_interior(const tpl_depthwise_conv_2d_params_t *p, const
   for (; c + 4 <= ch; c += 4) {
     int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
     const int8_t *x = x0 + c, *w = filter + c;
+#if TPL_DW_DSP
+    if (p->filter_dsp) {
+      /* Filter pre-widened at compile time: per group of 4 channels, 9 taps x 2 words. */
+      const int32_t *wq = p->filter_dsp + (c >> 2) * 18;
+      for (int32_t fy = 0; fy < 3; ++fy) {
+#define TPL_DW_TAP16(dx)                                                   \
+        do {                                                               \
+          const uint32_t xv = dw_load32(x + (dx) * ch);                    \
+          int32_t we, wo;                                                  \
+          dw_ldrd_inc(&wq, &we, &wo);                                      \
+          const int32_t xe = __sxtb16(xv), xo = dw_sxtb16_ror8(xv);        \
+          a0 = __smlabb(xe, we, a0);                                       \
+          a2 = __smlatt(xe, we, a2);                                       \
+          a1 = __smlabb(xo, wo, a1);                                       \
+          a3 = __smlatt(xo, wo, a3);                                       \
+        } while (0)
+        TPL_DW_TAP16(0);
+        TPL_DW_TAP16(1);
+        TPL_DW_TAP16(2);
+#undef TPL_DW_TAP16
+        x += rs;
+      }
+    } else
+#endif
     for (int32_t fy = 0; fy < 3; ++fy) {
 #if TPL_DW_DSP
 #define TPL_DW_TAP(dx)                                                     \
