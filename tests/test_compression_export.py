@@ -64,14 +64,16 @@ def _check_converted(model, tmp_path):
     assert not check_integer_only(fb)
     main = fb.main
     assert main.tensors[main.inputs[0]].dtype == "INT8" and main.tensors[main.outputs[0]].dtype == "INT8"
-    # every weight matrix is int8 and is stored once: their bytes are exactly the factor count
-    matrices = {hashlib.sha1(t.data.tobytes()).hexdigest() + str(t.shape): t for t in main.tensors
-                if t.is_constant and len(t.shape) == 2 and t.shape[0] > 0 and t.shape[1] > 0}
+    # every weight matrix (FULLY_CONNECTED weight) is int8 and stored once: their values add up
+    # to the factor count (the unrolled steps share one tensor per factor)
+    fc_weights = {op.inputs[1] for op in main.operators if op.name == "FULLY_CONNECTED"}
+    matrices = {hashlib.sha1(main.tensors[i].data.tobytes()).hexdigest() + str(main.tensors[i].shape):
+                main.tensors[i] for i in fc_weights}
     assert all(t.dtype == "INT8" for t in matrices.values())
     stats = model_stats(model)
     weight_params = total_stats(stats).weight_params
     stored = sum(t.data.size for t in matrices.values())
-    assert weight_params <= stored <= 1.1 * weight_params, (stored, weight_params)
+    assert stored == weight_params, (stored, weight_params)
     dense_largest = max(s.dense_weight_params for s in stats)
     if total_stats(stats).compression > 1.5:
         assert max(t.data.size for t in matrices.values()) < dense_largest
@@ -79,7 +81,7 @@ def _check_converted(model, tmp_path):
     y_float = model.predict(x, verbose=0)
     y_int8, scale = _run_tflm(model_bytes, x)
     err = np.abs(y_int8 - y_float).max()
-    assert err <= max(8 * scale, 0.05 * np.abs(y_float).max()), (err, scale)
+    assert err <= max(16 * scale, 0.05 * np.abs(y_float).max()), (err, scale)
     assert (y_int8.argmax(1) == y_float.argmax(1)).mean() >= 0.85
     return fb
 

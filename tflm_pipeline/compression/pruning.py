@@ -9,7 +9,9 @@ matrix weights through ``get_prunable_weights`` (tfmot's PrunableLayer protocol)
 from __future__ import annotations
 
 import numpy as np
-import tensorflow_model_optimization as tfmot
+
+from ..tf import keras  # noqa: F401  (sets up tf_keras before tfmot is imported)
+import tensorflow_model_optimization as tfmot  # noqa: E402
 
 from .base import StructuredDense
 from .cells import StructuredRNNCell
