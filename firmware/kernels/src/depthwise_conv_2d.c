@@ -147,21 +147,51 @@ TPL_INLINE void dw_pixel_dm1_mve(const tpl_depthwise_conv_2d_params_t *p, const 
                                  int32_t fx1, const int32_t *bias, const int32_t off,
                                  const int8_t *filter, int8_t *output) {
   const int32_t ch = p->in_ch;
-  const int32_t row_stride = p->in_w * ch;
   const int32_t tap_dx = p->dilation_w * ch;
-  for (int32_t c = 0; c < ch; c += 4) {
+  const int32_t x_rs = p->dilation_h * p->in_w * ch, w_rs = p->filter_w * ch;
+  const int32_t nfy = fy1 - fy0, nfx = fx1 - fx0;
+  const int8_t *x_base = in_b + (iy0 + fy0 * p->dilation_h) * p->in_w * ch + (ix0 + fx0 * p->dilation_w) * ch;
+  const int8_t *w_base = filter + (fy0 * p->filter_w + fx0) * ch;
+  const int fast = p->fast_rq;
+  const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+  int32_t c = 0;
+  for (; c + 4 <= ch; c += 4) {
+    int32x4_t acc = vld1q_s32(bias + c);
+    const int8_t *xr = x_base + c, *wr = w_base + c;
+    for (int32_t fy = 0; fy < nfy; ++fy) {
+      const int8_t *x = xr, *w = wr;
+      for (int32_t fx = 0; fx < nfx; ++fx) {
+        int32x4_t xv = vldrbq_s32(x);
+        if (off) xv = vaddq_n_s32(xv, off);
+        acc = vaddq_s32(acc, vmulq_s32(xv, vldrbq_s32(w)));
+        x += tap_dx;
+        w += ch;
+      }
+      xr += x_rs;
+      wr += w_rs;
+    }
+    if (fast) {
+      vstrbq_s32(output + c, tpl_conv_rq_fast_vec(acc, vld1q_s32(p->multiplier + c), vld1q_s32(p->rq_add + c),
+                                                  vld1q_s32(p->rq_rsh + c), lo, hi));
+    } else {
+      dw_requant_mve(p, acc, c, vctp32q(4), output);
+    }
+  }
+  if (c < ch) {
     const mve_pred16_t pr = vctp32q((uint32_t)(ch - c));
     int32x4_t acc = vldrwq_z_s32(bias + c, pr);
-    for (int32_t fy = fy0; fy < fy1; ++fy) {
-      const int8_t *x = in_b + (iy0 + fy * p->dilation_h) * row_stride + (ix0 + fx0 * p->dilation_w) * ch + c;
-      const int8_t *w = filter + (fy * p->filter_w + fx0) * ch + c;
-      for (int32_t fx = fx0; fx < fx1; ++fx) {
+    const int8_t *xr = x_base + c, *wr = w_base + c;
+    for (int32_t fy = 0; fy < nfy; ++fy) {
+      const int8_t *x = xr, *w = wr;
+      for (int32_t fx = 0; fx < nfx; ++fx) {
         int32x4_t xv = vldrbq_z_s32(x, pr);
         if (off) xv = vaddq_n_s32(xv, off);
         acc = vaddq_s32(acc, vmulq_s32(xv, vldrbq_z_s32(w, pr)));
         x += tap_dx;
         w += ch;
       }
+      xr += x_rs;
+      wr += w_rs;
     }
     dw_requant_mve(p, acc, c, pr, output);
   }
