@@ -222,3 +222,13 @@ def test_model_summary_prints_every_layer_and_total():
     assert rows[0].macs == 10 * cell.macs       # whole sequence
     assert rows[-1].params == sum(r.params for r in rows[:-1])
     assert rows[-1].int8_bytes == sum(r.int8_bytes for r in rows[:-1])
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from tflm_pipeline.compression import factor_shapes, hmd, hybrid_kronecker, kronecker, low_rank
+
+    for module in (factor_shapes, kronecker, hybrid_kronecker, hmd, low_rank):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
