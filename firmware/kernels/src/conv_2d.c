@@ -277,7 +277,44 @@ static void conv_mve(const tpl_conv_2d_params_t *p, const int8_t *input, const i
           im2col(p, in_b, oy, ox, 0, scratch);
           col = scratch;
         }
-        for (int32_t c = 0; c < out_ch; c += 4) {
+        int32_t c = 0;
+        if (p->fast_rq) {
+          /* whole groups of 4 channels: no clamped filter rows, unpredicated tables and store */
+          const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+          const int32_t *bias = p->bias_folded, *mult = p->multiplier, *add = p->rq_add, *rsh = p->rq_rsh;
+          for (; c + 4 <= out_ch; c += 4) {
+            const int8_t *w0 = filter + c * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+            const int8_t *x = col;
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            for (int32_t i = k16; i > 0; --i) {
+              const int8x16_t u = vld1q_s8(x);
+              a0 = vmladavaq_s8(a0, u, vld1q_s8(w0));
+              a1 = vmladavaq_s8(a1, u, vld1q_s8(w1));
+              a2 = vmladavaq_s8(a2, u, vld1q_s8(w2));
+              a3 = vmladavaq_s8(a3, u, vld1q_s8(w3));
+              x += 16;
+              w0 += 16;
+              w1 += 16;
+              w2 += 16;
+              w3 += 16;
+            }
+            if (tail) {
+              const int8x16_t u = vldrbq_z_s8(x, tail_pr);
+              a0 = vmladavaq_s8(a0, u, vldrbq_z_s8(w0, tail_pr));
+              a1 = vmladavaq_s8(a1, u, vldrbq_z_s8(w1, tail_pr));
+              a2 = vmladavaq_s8(a2, u, vldrbq_z_s8(w2, tail_pr));
+              a3 = vmladavaq_s8(a3, u, vldrbq_z_s8(w3, tail_pr));
+            }
+            int32x4_t acc = vdupq_n_s32(a0);
+            acc = vsetq_lane_s32(a1, acc, 1);
+            acc = vsetq_lane_s32(a2, acc, 2);
+            acc = vsetq_lane_s32(a3, acc, 3);
+            acc = vaddq_s32(acc, vld1q_s32(bias + c));
+            vstrbq_s32(out + c, tpl_conv_rq_fast_vec(acc, vld1q_s32(mult + c), vld1q_s32(add + c),
+                                                     vld1q_s32(rsh + c), lo, hi));
+          }
+        }
+        for (; c < out_ch; c += 4) {
           const mve_pred16_t pr = vctp32q((uint32_t)(out_ch - c));
           const int8_t *w0 = filter + c * k;
           const int8_t *w1 = c + 1 < out_ch ? w0 + k : w0;
