@@ -112,3 +112,55 @@ def test_fast_requant_is_used_on_ds_cnn_layers(tflite_path):
     compiled = compile_model(flatbuffer.load(tflite_path("conv")))
     src = "\n".join(compiled.sources.values())
     assert ".fast_rq = 1" in src
+
+
+RQ_CHECK_C = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include "tpl_conv_2d.h"
+static uint64_t s = 88172645463325252ull;
+static uint64_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return s; }
+int main(int argc, char **argv) {
+  const long iters = argc > 1 ? atol(argv[1]) : 1000000;
+  long n = 0, bad = 0;
+  for (long it = 0; it < iters; ++it) {
+    const uint64_t r = rnd();
+    int32_t m = (int32_t)((1u << 30) + (uint32_t)(r & 0x3fffffffu));  /* TFLM: m in [2^30, 2^31) */
+    if ((r >> 62) == 0) m = (int32_t)(r & 0x7fffffff);                /* and any m >= 0 */
+    const int e = 1 + (int)((r >> 32) % 30);
+    const int zp = (int)((r >> 48) & 255) - 128;
+    const int64_t bound = (1LL << 30) - 1;                            /* 2 |acc| < 2^31 */
+    int64_t acc = (int64_t)(rnd() % (uint64_t)(2 * bound + 1)) - bound;
+    if ((it & 15) == 0) acc = ((it >> 4) & 1) ? bound : -bound;
+    if ((it & 15) == 1) acc = (int64_t)(rnd() % 4001) - 2000;
+    if (bound + 1 + (1LL << (e - 1)) + (int64_t)abs(zp) * (1LL << e) + 2 >= (1LL << 31)) continue;
+    const int32_t add = (int32_t)((1LL << (e - 1)) + (int64_t)zp * (1LL << e));
+    const int32_t ref = tpl_mbqm((int32_t)acc, m, -e) + zp;
+    const int32_t got = tpl_conv_rq_fast((int32_t)acc, m, add, e, INT32_MIN, INT32_MAX);
+    const int32_t refc = tpl_clamp_i32(ref, -128, 127);
+    const int32_t gotc = tpl_conv_rq_fast((int32_t)acc, m, add, e, -128, 127);
+    ++n;
+    if (ref != got || refc != gotc) ++bad;
+  }
+  printf("%ld %ld\n", n, bad);
+  return bad != 0;
+}
+"""
+
+
+def test_fast_requant_equals_gemmlowp_double_rounding(tmp_path):
+    """tpl_conv_rq_fast == TFLM's MultiplyByQuantizedMultiplier + zero point (+ clamp) on random
+    (acc, multiplier, shift, zero point) inside the compiler's conditions, edges included (a host
+    check of the C helper every path uses; 1e8 draws, about 70% inside the conditions)."""
+    import subprocess
+    from pathlib import Path
+
+    inc = Path(__file__).resolve().parents[1] / "firmware" / "kernels" / "include"
+    src = tmp_path / "rq.c"
+    src.write_text(RQ_CHECK_C)
+    exe = tmp_path / "rq"
+    subprocess.run(["gcc", "-O2", "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{inc}", str(src), "-o", str(exe)],
+                   check=True)
+    out = subprocess.run([str(exe), "100000000"], capture_output=True, text=True)
+    n, bad = map(int, out.stdout.split())
+    assert out.returncode == 0 and bad == 0 and n > 50_000_000, out.stdout
