@@ -123,8 +123,8 @@ def test_pack_rejects_non_ternary():
 
 
 def test_reference_fixed_point_agrees_with_compiler_quant():
-    """The two homes of TFLM's fixed-point rules (reference.py, compiler/quant.py) agree."""
-    from tflm_pipeline.compiler import quant
+    """The two homes of TFLM's fixed-point rules (reference.py, tflm_pipeline/quant.py) agree."""
+    from tflm_pipeline import quant
     rng = np.random.default_rng(0)
     for real in np.exp(rng.uniform(-25, 5, 300)):
         m, s = R.quantize_multiplier(float(real))

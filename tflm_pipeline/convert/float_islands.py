@@ -23,6 +23,7 @@ import flatbuffers
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
+from .. import quant
 from ..errors import PipelineError
 
 _SPLIT_OPS = {"SPLIT": 1, "SPLIT_V": 0, "UNPACK": 0}  # op name -> index of its data input
@@ -48,8 +49,6 @@ def float_detour(q: np.ndarray, s_in: float, z_in: int, s_out: float, z_out: int
 
 def integer_requantize(q: np.ndarray, s_in: float, z_in: int, s_out: float, z_out: int) -> np.ndarray:
     """TFLM QUANTIZE int8 -> int8: MultiplyByQuantizedMultiplier(q - z_in, s_in / s_out) + z_out."""
-    from ..compiler import quant  # the one home of TFLM's fixed-point arithmetic
-
     mult, shift = quant.quantize_multiplier(float(s_in) / float(s_out))
     out = quant.multiply_by_quantized_multiplier(q.astype(np.int64) - z_in, mult, shift) + z_out
     return np.clip(out, -128, 127)

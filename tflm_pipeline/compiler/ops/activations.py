@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import quant
+from ... import quant
 from ..fixedpoint import rdbpot
 from .base import KernelCall, OpContext, register
 from .lookup import lut_call

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import quant
+from ... import quant
 from .base import KernelCall, OpContext, register
 from .broadcast import Broadcast4, broadcast_geometry, reference_broadcast
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import quant
+from ... import quant
 from .base import Arg, KernelCall, OpContext, register
 from .strided_slice import row_major_strides
 

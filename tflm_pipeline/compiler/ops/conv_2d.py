@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import quant
+from ... import quant
 from .base import KernelCall, OpContext, register
 
 PADDING_SAME, PADDING_VALID = 0, 1

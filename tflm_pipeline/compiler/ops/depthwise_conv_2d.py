@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import quant
+from ... import quant
 from .base import KernelCall, OpContext, register
 from .conv_2d import (accumulator_bound, channel_multiplier_values, check_int8_conv, fast_requant, folded_bias,
                       spatial_geometry)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import quant
+from ... import quant
 from .base import KernelCall, OpContext, register
 
 

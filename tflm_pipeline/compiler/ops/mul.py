@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import quant
+from ... import quant
 from .add_sub import elementwise_geometry
 from .base import KernelCall, OpContext, register
 from .broadcast import Broadcast4, reference_broadcast

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import quant
+from ... import quant
 from .base import KernelCall, OpContext, register
 from .conv_2d import spatial_geometry
 

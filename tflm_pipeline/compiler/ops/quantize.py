@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import quant
+from ... import quant
 from .base import KernelCall, OpContext, register
 from .lookup import lut_call
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import fixedpoint as fp
-from .. import quant
+from ... import quant
 from .base import Arg, KernelCall, OpContext, register
 
 SCALED_DIFF_INTEGER_BITS = 5

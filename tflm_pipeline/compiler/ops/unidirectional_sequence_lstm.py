@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import quant
+from ... import quant
 from .base import KernelCall, OpContext, register
 
 # Input indices (tensorflow/lite/micro/kernels/lstm_shared.h).

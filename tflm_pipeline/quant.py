@@ -1,8 +1,9 @@
-"""TFLite/TFLM quantization arithmetic, computed once at compile time ("Prepare").
+"""TFLite/TFLM quantization arithmetic: the one home of TFLM's fixed-point rules.
 
 These functions reproduce, step for step, what TFLM's Prepare functions compute on the device
 (frexp-based multipliers, float vs double products, round-half-away-from-zero), so the firmware
-gets bit-identical parameters. Every per-op prepare in :mod:`.ops` takes its numbers from here.
+gets bit-identical parameters. Every per-op prepare in :mod:`tflm_pipeline.compiler.ops` and the
+exactness checks of :mod:`tflm_pipeline.convert.float_islands` take their numbers from here.
 """
 
 from __future__ import annotations
