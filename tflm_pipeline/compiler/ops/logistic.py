@@ -50,8 +50,9 @@ def to_q4(x: int, s: SigmoidInputScaling) -> int:
     return fp.srdhm(fp.wrap32(x << s.left_shift), s.multiplier)
 
 
-def logistic_reference(q, s: SigmoidInputScaling) -> np.ndarray:
-    """int8 LOGISTIC of int8 values ``q`` (any int array), exactly as TFLM computes it."""
+def saturating_table(q, s: SigmoidInputScaling, inside) -> np.ndarray:
+    """TFLM's int8 LOGISTIC/TANH shape: -128 / 127 outside the input radius, else
+    ``clamp(inside(q - zp_in))``; shared by both ops' references."""
     out = []
     for v in np.asarray(q, np.int64).reshape(-1).tolist():
         x = v - s.zero_point
@@ -60,9 +61,14 @@ def logistic_reference(q, s: SigmoidInputScaling) -> np.ndarray:
         elif x >= s.range_radius:
             out.append(127)
         else:
-            r = fp.rdbpot(fp.logistic(to_q4(x, s), INPUT_INTEGER_BITS), 31 - 8) - 128
-            out.append(min(max(r, -128), 127))
+            out.append(min(max(inside(x), -128), 127))
     return np.asarray(out, np.int8).reshape(np.shape(q))
+
+
+def logistic_reference(q, s: SigmoidInputScaling) -> np.ndarray:
+    """int8 LOGISTIC of int8 values ``q`` (any int array), exactly as TFLM computes it."""
+    return saturating_table(
+        q, s, lambda x: fp.rdbpot(fp.logistic(to_q4(x, s), INPUT_INTEGER_BITS), 31 - 8) - 128)
 
 
 @register("LOGISTIC")

@@ -12,23 +12,14 @@ import numpy as np
 
 from .. import fixedpoint as fp
 from .base import KernelCall, OpContext, register
-from .logistic import INPUT_INTEGER_BITS, SigmoidInputScaling, sigmoid_input_scaling, to_q4
+from .logistic import (INPUT_INTEGER_BITS, SigmoidInputScaling, saturating_table, sigmoid_input_scaling,
+                       to_q4)
 from .lookup import lut_call
 
 
 def tanh_reference(q, s: SigmoidInputScaling) -> np.ndarray:
     """int8 TANH of int8 values ``q``, exactly as TFLM computes it."""
-    out = []
-    for v in np.asarray(q, np.int64).reshape(-1).tolist():
-        x = v - s.zero_point
-        if x <= -s.range_radius:
-            out.append(-128)
-        elif x >= s.range_radius:
-            out.append(127)
-        else:
-            r = fp.rdbpot(fp.tanh(to_q4(x, s), INPUT_INTEGER_BITS), 31 - 7)
-            out.append(min(max(r, -128), 127))
-    return np.asarray(out, np.int8).reshape(np.shape(q))
+    return saturating_table(q, s, lambda x: fp.rdbpot(fp.tanh(to_q4(x, s), INPUT_INTEGER_BITS), 31 - 7))
 
 
 @register("TANH")
