@@ -172,7 +172,7 @@ def parse(data: bytes, source: str = "model") -> Model:
                 tuple(int(x) for x in (sg.outputs if sg.outputs is not None else ()))))
     except CorruptModelError:
         raise
-    except Exception as exc:  # the generated bindings raise anything on truncated data
+    except Exception:  # the generated bindings raise anything on truncated data
         raise CorruptModelError(
             f"{source} is a corrupt or truncated TFLite flatbuffer (unreadable at {len(data)} bytes): "
             "convert the model again") from None

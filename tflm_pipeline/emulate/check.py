@@ -159,7 +159,7 @@ def format_report(r: EmulateReport) -> str:
         f"bit-exact:     {'yes' if r.bit_exact else 'NO'} vs TFLM host interpreter "
         f"({r.examples} examples, {r.mismatches if r.mismatches >= 0 else '-'} mismatching values)",
         f"instructions:  {num(r.instructions)} per inference (exact, QEMU plugin)",
-        f"latency:       " + (f"~{r.estimated_ms:.3f} ms (estimate: {r.latency_assumption})"
+        "latency:       " + (f"~{r.estimated_ms:.3f} ms (estimate: {r.latency_assumption})"
                               if r.estimated_ms else "-"),
         f"flash:         {num(r.flash_bytes)} of {r.board_flash_bytes:,} bytes",
         f"RAM:           {num(r.ram_bytes)} of {r.board_ram_bytes:,} bytes "

@@ -98,22 +98,26 @@ def add_sub_reference(x1, x2, p: AddSubArithmetic, subtract: bool, out_shape) ->
     return reference_broadcast(fn, x1, x2, out_shape)
 
 
-def elementwise_geometry(ctx: OpContext, x1, x2, y) -> Broadcast4:
+def binary_int8_operands(ctx: OpContext, per_tensor: bool = True):
+    """The two int8 inputs, the int8 output and their broadcast geometry of a binary op.
+
+    ``per_tensor``: also require one scale per tensor (ops that rescale their operands).
+    """
+    x1, x2, y = ctx.input(0), ctx.input(1), ctx.output(0)
+    for t in (x1, x2, y):
+        ctx.require_dtype(t, "INT8")
+        if per_tensor and len(t.scale) != 1:
+            raise ctx.unsupported(f"tensor '{t.name}' is not per-tensor quantized; supported: per-tensor int8")
     g = broadcast_geometry(x1.shape, x2.shape, y.shape)
     if g is None:
         raise ctx.unsupported(
             f"broadcast of {list(x1.shape)} with {list(x2.shape)} to {list(y.shape)} needs more than "
             "4 loops after merging dimensions; supported: broadcasts that fold into at most 4")
-    return g
+    return x1, x2, y, g
 
 
 def prepare_add_sub(ctx: OpContext, subtract: bool) -> KernelCall:
-    x1, x2, y = ctx.input(0), ctx.input(1), ctx.output(0)
-    for t in (x1, x2, y):
-        ctx.require_dtype(t, "INT8")
-        if len(t.scale) != 1:
-            raise ctx.unsupported(f"tensor '{t.name}' is not per-tensor quantized; supported: per-tensor int8")
-    g = elementwise_geometry(ctx, x1, x2, y)
+    x1, x2, y, g = binary_int8_operands(ctx)
     r1, r2, ro = rescale_multipliers(x1.scale[0], x2.scale[0], y.scale[0], subtract)
     m1, e1 = quant.quantize_multiplier_smaller_than_one(r1)
     m2, e2 = quant.quantize_multiplier_smaller_than_one(r2)

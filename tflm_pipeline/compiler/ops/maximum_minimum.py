@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .add_sub import elementwise_geometry
+from .add_sub import binary_int8_operands
 from .base import KernelCall, OpContext, register
 from .broadcast import Broadcast4, reference_broadcast
 
@@ -25,10 +25,7 @@ def maximum_minimum_reference(x1, x2, maximum: bool, out_shape) -> np.ndarray:
 
 
 def _prepare(ctx: OpContext, maximum: bool) -> KernelCall:
-    x1, x2, y = ctx.input(0), ctx.input(1), ctx.output(0)
-    for t in (x1, x2, y):
-        ctx.require_dtype(t, "INT8")
-    g = elementwise_geometry(ctx, x1, x2, y)
+    x1, x2, y, g = binary_int8_operands(ctx, per_tensor=False)
     return KernelCall("tpl_maximum_s8" if maximum else "tpl_minimum_s8", "tpl_maximum_minimum.h",
                       "tpl_maximum_minimum_params_t", MaxMinParams(bcast=g),
                       [ctx.ptr(x1), ctx.ptr(x2), ctx.ptr(y, const=False)])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import quant
-from .add_sub import elementwise_geometry
+from .add_sub import binary_int8_operands
 from .base import KernelCall, OpContext, register
 from .broadcast import Broadcast4, reference_broadcast
 
@@ -43,12 +43,7 @@ def mul_reference(x1, x2, p: MulParams, out_shape) -> np.ndarray:
 
 @register("MUL")
 def prepare(ctx: OpContext) -> KernelCall:
-    x1, x2, y = ctx.input(0), ctx.input(1), ctx.output(0)
-    for t in (x1, x2, y):
-        ctx.require_dtype(t, "INT8")
-        if len(t.scale) != 1:
-            raise ctx.unsupported(f"tensor '{t.name}' is not per-tensor quantized; supported: per-tensor int8")
-    g = elementwise_geometry(ctx, x1, x2, y)
+    x1, x2, y, g = binary_int8_operands(ctx)
     m, e = quant.quantize_multiplier(mul_multiplier(x1.scale[0], x2.scale[0], y.scale[0]))
     act_min, act_max = quant.activation_range(ctx.options.fusedActivationFunction, y.scale[0],
                                               int(y.zero_point[0]))
