@@ -71,3 +71,9 @@ def test_packed_equals_stock_on_tflm_and_our_runtime(converted):
     expected = tflm_host.run(stock.data, x)[0]
     assert np.array_equal(run_on_host(compile_model(stock), x, spec)[0], expected)
     assert np.array_equal(run_on_host(compile_model(packed), x, spec)[0], expected)
+
+
+def test_emulate_of_packed_model_explains_missing_oracle(converted):
+    res = run("emulate", converted["packed"] / "model.tflite", "--board", "mps2-an386")
+    assert res.exit_code == 1 and res.output.count("\n") == 1
+    assert "custom op TPL_TERNARY_FC" in res.output and "stock form" in res.output

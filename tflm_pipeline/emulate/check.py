@@ -114,6 +114,12 @@ def check_on_board(model_path: str | Path, board: Board | str, inputs: list[np.n
     mismatch or a board that is too small (the report says so), only for unusable input."""
     board = get_board(board) if isinstance(board, str) else board
     model = flatbuffer.load(model_path)
+    custom = sorted({op.name for op in model.main.operators if op.is_custom})
+    if custom:
+        raise PipelineError(
+            f"the TFLM host interpreter cannot run custom op {', '.join(custom)}, so there is no oracle "
+            "to check against: emulate the stock form (convert --quantize ternary without --pack), "
+            "whose outputs the packed form reproduces bit for bit")
     compiled = compile_model(model)
     xs = prepare_inputs(model, inputs, examples, seed)
     specs = [(model.main.tensors[i].shape, model.main.tensors[i].numpy_dtype) for i in model.main.outputs]
